@@ -1,0 +1,36 @@
+# The two commands of the README's quick start are `make run` and `make test`; each sets itself up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system run test lint bench clean
+
+setup: $(STAMP) system
+
+# A fresh virtual environment with the pinned packages, remade when the pins change.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# The CJK font, HarfBuzz's subsetting library and poppler-utils (see scripts/setup-system.sh).
+system:
+	@sh scripts/setup-system.sh
+
+# Exit status 1 means "issues with severity error were found and written": the run itself worked.
+run: setup
+	$(BIN)/salesbook run workbooks -o output || [ $$? -eq 1 ]
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python bench/bench_validate.py
+
+clean:
+	rm -rf $(VENV) output .pytest_cache .ruff_cache

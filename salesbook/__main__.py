@@ -1,0 +1,5 @@
+"""`python -m salesbook` runs the command line."""
+
+from salesbook.cli import main
+
+main()

@@ -1,0 +1,389 @@
+"""Book -> Issues: the checks of SPEC §1 that need no computed figures. Never raises on bad data.
+
+Each check is a small generator over one table; `check_book` runs those whose tables exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from salesbook.issues import Issue
+from salesbook.read import PLACEHOLDER, Book, Table
+from salesbook.schemas import ACTIVE, DIMENSION_TYPES, DONE, REP_ROLE, REVIEW_CATEGORIES
+from salesbook.values import BadValue, Period, Quantity, choice_key, clean_text, parse_quantity
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every check may look at besides its own table."""
+
+    book: Book
+    period: Period | None  # the period the run is about; None when nothing says
+    today: dt.date
+    people: frozenset[str]  # roster names
+    groups: frozenset[str]  # roster groups and regions (owners of group targets)
+
+    @property
+    def has_roster(self) -> bool:
+        return bool(self.people)
+
+
+def check_book(book: Book, period: Period | None, today: dt.date) -> list[Issue]:
+    """All checks over everything read; the reading issues are in `book.issues` already."""
+    roster = book.table("roster")
+    people: set[str] = set()
+    groups: set[str] = set()
+    if roster is not None:
+        people = {n for n in roster.column("name") if n}
+        groups = {g for key in ("group", "region") for g in roster.column(key) if g}
+    context = Context(book, period, today, frozenset(people), frozenset(groups))
+    issues: list[Issue] = []
+    for kind, check in CHECKS:
+        table = book.table(kind)
+        if table is not None and len(table):
+            issues.extend(check(table, context))
+    return issues
+
+
+def target_period(book: Book) -> Period | None:
+    """The period the overall targets cover (the earliest start to the latest end), if any."""
+    table = book.table("target_overall")
+    if table is None:
+        return None
+    periods = [p for p in table.column("period") if isinstance(p, Period)]
+    if not periods:
+        return None
+    if len({p.label for p in periods}) == 1:
+        return periods[0]
+    start = min(p.start for p in periods)
+    end = max(p.end for p in periods)
+    return Period(start, end, f"{start:%Y-%m-%d}~{end:%Y-%m-%d}")
+
+
+def _period_params(period: Period) -> dict[str, object]:
+    return {"period": period.label, "start": period.start, "end": period.end}
+
+
+# --- targets (SPEC §1.1) -------------------------------------------------------------------------
+
+
+def check_overall_targets(table: Table, context: Context) -> Iterator[Issue]:
+    for i, (target, period, start, end) in enumerate(
+        zip(
+            table.column("target"),
+            table.column("period"),
+            table.column("start"),
+            table.column("end"),
+            strict=True,
+        )
+    ):
+        if isinstance(target, Quantity) and target.amount <= 0:
+            yield Issue("SB-T001", table.location(i, "target"), {"raw": target.amount})
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            if start > end:
+                yield Issue("SB-T006", table.location(i, "start"), {"start": start, "end": end})
+            elif isinstance(period, Period) and (start, end) != (period.start, period.end):
+                yield Issue("SB-T008", table.location(i, "start"), {"period": period.label})
+
+
+_OVERALL = re.compile(
+    r"^(?P<metric>.*?)(?P<amount>[+-]?[\d,]*\.?\d+\s*(?:十万|百万|千万|万|亿|千)?"
+    r"\s*(?:元|个|人|家|单|户)?)$"
+)
+
+
+def split_overall(text: str) -> tuple[str, Quantity | None]:
+    """`季度销售额100万元` -> ("季度销售额", 1000000 元); no number -> (text, None)."""
+    match = _OVERALL.match(clean_text(text).replace(" ", ""))
+    if not match or not match["metric"]:
+        return clean_text(text), None
+    try:
+        return match["metric"], parse_quantity(match["amount"])
+    except BadValue:
+        return clean_text(text), None
+
+
+def overall_periods(book: Book) -> dict[str, Period]:
+    """Overall-target text (`季度销售额100万元` and `季度销售额`) -> its period."""
+    table = book.table("target_overall")
+    if table is None:
+        return {}
+    found: dict[str, Period] = {}
+    for metric, period in zip(table.column("metric"), table.column("period"), strict=True):
+        if metric and isinstance(period, Period):
+            found.setdefault(choice_key(metric), period)
+    return found
+
+
+_DIMENSION_TYPE = {choice_key(s): c.value for c in DIMENSION_TYPES for s in c.spellings()}
+
+
+def split_dimension(text: str) -> tuple[str, str] | None:
+    """`区域-华东区域` -> ("区域", "华东区域"); also `区域：华东`, `区域/华东`; None if not that form."""
+    parts = re.split(r"\s*[-－—–:：/／]\s*", clean_text(text), maxsplit=1)
+    if len(parts) != 2 or not parts[1]:
+        return None
+    kind = _DIMENSION_TYPE.get(choice_key(parts[0]))
+    return (kind, parts[1]) if kind else None
+
+
+def check_breakdown(table: Table, context: Context) -> Iterator[Issue]:
+    periods = overall_periods(context.book)
+    has_overall = context.book.table("target_overall") is not None
+    for i, (overall, dimension, target, owner, deadline) in enumerate(
+        zip(
+            table.column("overall"),
+            table.column("dimension"),
+            table.column("target"),
+            table.column("owner"),
+            table.column("deadline"),
+            strict=True,
+        )
+    ):
+        if isinstance(target, Quantity) and target.amount <= 0:
+            yield Issue("SB-T001", table.location(i, "target"), {"raw": target.amount})
+        if dimension and split_dimension(dimension) is None:
+            yield Issue("SB-T005", table.location(i, "dimension"), {"raw": dimension})
+        if (
+            owner
+            and context.has_roster
+            and owner not in context.people
+            and owner not in context.groups
+            and not PLACEHOLDER.match(owner)
+        ):
+            yield Issue("SB-T002", table.location(i, "owner"), {"person": owner})
+        period = context.period
+        if overall:
+            metric, _ = split_overall(overall)
+            period = periods.get(choice_key(metric), period)
+            if has_overall and choice_key(metric) not in periods:
+                yield Issue("SB-T007", table.location(i, "overall"), {"raw": overall})
+        if isinstance(deadline, dt.date) and period and deadline not in period:
+            yield Issue(
+                "SB-T003",
+                table.location(i, "deadline"),
+                {"date": deadline, **_period_params(period)},
+            )
+
+
+def individual_target_names(book: Book) -> set[str]:
+    """Everyone with an individual target: named in a `个人-…` dimension, or owning one."""
+    table = book.table("target_breakdown")
+    names: set[str] = set()
+    if table is None:
+        return names
+    for dimension, owner in zip(table.column("dimension"), table.column("owner"), strict=True):
+        split = split_dimension(dimension) if dimension else None
+        if split and split[0] == "个人":
+            names.add(split[1])
+            if owner:
+                names.add(owner)
+    return names
+
+
+def check_roster(table: Table, context: Context) -> Iterator[Issue]:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(table.column("name")):
+        if not name:
+            continue
+        if name in seen:
+            yield Issue(
+                "SB-T009",
+                table.location(i, "name"),
+                {"person": name, "other": table.location(seen[name], "name")},
+            )
+        else:
+            seen[name] = i
+    for i, manager in enumerate(table.column("manager")):
+        if manager and manager not in context.people and not PLACEHOLDER.match(manager):
+            yield Issue("SB-T010", table.location(i, "manager"), {"person": manager})
+    # 千斤重担人人挑，人人头上有指标 (seed 001): every active rep carries an individual target.
+    if context.book.table("target_breakdown") is None:
+        return
+    with_target = individual_target_names(context.book)
+    for i, (name, role, status) in enumerate(
+        zip(table.column("name"), table.column("role"), table.column("status"), strict=True)
+    ):
+        if name and role == REP_ROLE and status in (None, ACTIVE) and name not in with_target:
+            yield Issue("SB-T004", table.location(i, "name"), {"person": name})
+
+
+# --- follow-ups (SPEC §1.2) ------------------------------------------------------------------------
+
+
+def check_follow_ups(table: Table, context: Context) -> Iterator[Issue]:
+    today, period = context.today, context.period
+    for i, (owner, day, due, entered) in enumerate(
+        zip(
+            table.column("owner"),
+            table.column("date"),
+            table.column("due"),
+            table.column("entered"),
+            strict=True,
+        )
+    ):
+        if day is not None:
+            if due is not None and due < day:
+                yield Issue("SB-U001", table.location(i, "due"), {"due": due, "date": day})
+            if day > today:
+                yield Issue("SB-U002", table.location(i, "date"), {"date": day, "today": today})
+            elif period is not None and day not in period:
+                yield Issue(
+                    "SB-U003", table.location(i, "date"), {"date": day, **_period_params(period)}
+                )
+            if entered is not None and entered < day:
+                yield Issue(
+                    "SB-U006", table.location(i, "entered"), {"entered": entered, "date": day}
+                )
+        if entered is not None and entered > today:
+            yield Issue("SB-U002", table.location(i, "entered"), {"date": entered, "today": today})
+        if (
+            owner
+            and context.has_roster
+            and owner not in context.people
+            and not PLACEHOLDER.match(owner)
+        ):
+            yield Issue("SB-U004", table.location(i, "owner"), {"person": owner})
+    yield from _duplicates(table, ("customer", "owner", "date", "summary"), "SB-U005", "customer")
+
+
+def _duplicates(table: Table, keys: tuple[str, ...], code: str, at: str) -> Iterator[Issue]:
+    """Rows repeating an earlier row on `keys` (blank keys never match), pointing at the first."""
+    frame = table.frame[list(keys)]
+    complete = frame.notna().all(axis=1)
+    if not complete.any():
+        return
+    subset = frame[complete].astype(str)
+    repeated = subset.duplicated(keep=False)
+    if not repeated.any():
+        return
+    first_of: dict[tuple, int] = {}
+    for position, row in zip(
+        subset.index[repeated], subset[repeated].itertuples(index=False), strict=True
+    ):
+        key = tuple(row)
+        if key in first_of:
+            yield Issue(
+                code, table.location(position, at), {"other": table.location(first_of[key], at)}
+            )
+        else:
+            first_of[key] = position
+
+
+# --- appraisal (SPEC §1.3) -------------------------------------------------------------------------
+
+
+def check_appraisal(table: Table, context: Context) -> Iterator[Issue]:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(table.column("name")):
+        if not name:
+            continue
+        if context.has_roster and name not in context.people and not PLACEHOLDER.match(name):
+            yield Issue("SB-P001", table.location(i, "name"), {"person": name})
+        if name in seen and not PLACEHOLDER.match(name):
+            yield Issue(
+                "SB-P002",
+                table.location(i, "name"),
+                {"person": name, "other": table.location(seen[name], "name")},
+            )
+        seen.setdefault(name, i)
+
+
+# --- health (SPEC §1.4) ------------------------------------------------------------------------------
+
+
+def _indicator_key(name: str) -> str:
+    return re.sub(r"\(.*?\)", "", choice_key(name))
+
+
+def check_health_data(table: Table, context: Context) -> Iterator[Issue]:
+    known: set[str] = set()
+    for kind, key in (("health_indicators", "name"), ("health_monitoring", "indicator")):
+        other = context.book.table(kind)
+        if other is not None:
+            known |= {_indicator_key(n) for n in other.column(key) if n}
+    if not known:
+        return
+    for i, name in enumerate(table.column("indicator")):
+        if name and _indicator_key(name) not in known:
+            yield Issue("SB-M001", table.location(i, "indicator"), {"indicator": name})
+
+
+def check_monitoring(table: Table, context: Context) -> Iterator[Issue]:
+    for i, (healthy, alert) in enumerate(
+        zip(table.column("healthy"), table.column("alert"), strict=True)
+    ):
+        if healthy is None or alert is None:
+            continue
+        lower_is_better = healthy.op in ("<", "<=")
+        if lower_is_better == (alert.op in ("<", "<=")) or (
+            healthy.limit > alert.limit if lower_is_better else healthy.limit < alert.limit
+        ):
+            yield Issue(
+                "SB-M002",
+                table.location(i, "alert"),
+                {"healthy": _threshold_text(healthy), "alert": _threshold_text(alert)},
+            )
+
+
+def _threshold_text(threshold: object) -> str:
+    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)  # type: ignore[attr-defined]
+    limit = threshold.limit  # type: ignore[attr-defined]
+    unit = threshold.unit  # type: ignore[attr-defined]
+    if unit == "%":
+        return f"{op}{(limit * 100).normalize():f}%"
+    return f"{op}{limit.normalize():f}{unit}"
+
+
+# --- review items and plans (SPEC §1.5, §1.6) ----------------------------------------------------
+
+_ACTION = REVIEW_CATEGORIES[2].value
+
+
+def check_review_items(table: Table, context: Context) -> Iterator[Issue]:
+    for i, (category, owner, due, status) in enumerate(
+        zip(
+            table.column("category"),
+            table.column("owner"),
+            table.column("due"),
+            table.column("status"),
+            strict=True,
+        )
+    ):
+        if category == _ACTION and (not owner or due is None):
+            yield Issue("SB-R001", table.location(i, "owner" if not owner else "due"))
+        if due is not None and due < context.today and status != DONE:
+            yield Issue(
+                "SB-R002", table.location(i, "status"), {"due": due, "status": status or "—"}
+            )
+
+
+def check_sales_plan(table: Table, context: Context) -> Iterator[Issue]:
+    for i, (owner, visits) in enumerate(
+        zip(table.column("owner"), table.column("planned_visits"), strict=True)
+    ):
+        if visits == 0:
+            yield Issue("SB-R003", table.location(i, "planned_visits"))
+        if (
+            owner
+            and context.has_roster
+            and owner not in context.people
+            and not PLACEHOLDER.match(owner)
+        ):
+            yield Issue("SB-U004", table.location(i, "owner"), {"person": owner})
+
+
+CHECKS: tuple[tuple[str, Callable[[Table, Context], Iterator[Issue]]], ...] = (
+    ("target_overall", check_overall_targets),
+    ("target_breakdown", check_breakdown),
+    ("roster", check_roster),
+    ("follow_up", check_follow_ups),
+    ("appraisal", check_appraisal),
+    ("health_data", check_health_data),
+    ("health_monitoring", check_monitoring),
+    ("review_items", check_review_items),
+    ("sales_plan", check_sales_plan),
+)

@@ -1,0 +1,251 @@
+"""The `salesbook` command: each subcommand parses options and makes one library call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from salesbook import __version__
+from salesbook.batch import CheckResult, SalesbookError, check_folder, run
+from salesbook.issues import CODES, Severity
+from salesbook.values import BadValue, Period, parse_date, parse_period
+
+LANGS = click.Choice(["zh", "en"])
+
+
+def _period(_: click.Context, __: click.Parameter, value: str | None) -> Period | None:
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except BadValue as error:
+        raise click.BadParameter(f"无法识别的周期 {value!r}（如 2026-10、2026Q4、2026）") from error
+
+
+def _date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except BadValue as error:
+        raise click.BadParameter(f"无法识别的日期 {value!r}（如 2026-10-31）") from error
+
+
+folder_argument = click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+lang_option = click.option(
+    "--lang", type=LANGS, default="zh", show_default=True, help="消息语言 Message language."
+)
+period_option = click.option(
+    "--period",
+    callback=_period,
+    metavar="PERIOD",
+    help="考核周期，如 2026-10、2026Q4、2026；默认取总体目标的周期。",
+)
+today_option = click.option(
+    "--today",
+    callback=_date,
+    metavar="DATE",
+    help="判断“未来日期”所用的今天（默认系统日期），便于复现。",
+)
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="并行读取文件的进程数（默认 CPU 核数）。",
+)
+
+
+class CouldNotRun(click.ClickException):
+    """A SalesbookError shown as one line, exit status 2 (as for a usage error)."""
+
+    exit_code = 2
+
+
+class SalesbookGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SalesbookError as error:
+            raise CouldNotRun(str(error)) from error
+
+
+@click.group(cls=SalesbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="salesbook")
+def cli() -> None:
+    """salesbook：校验、计算并打印销售团队的标准工作簿。
+
+    Check, compute and print a sales team's standard Excel workbooks.
+    """
+
+
+@cli.command()
+@folder_argument
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（结构见 README）。")
+@lang_option
+@period_option
+@today_option
+@jobs_option
+def validate(
+    folder: Path,
+    as_json: bool,
+    lang: str,
+    period: Period | None,
+    today: dt.date | None,
+    jobs: int | None,
+) -> None:
+    """校验文件夹中的全部工作簿并列出每个问题。Check every workbook and list each issue.
+
+    退出码 Exit status: 0 无错误 no errors, 1 有错误 errors found, 2 无法运行 could not run.
+    """
+    result = check_folder(folder, period=period, today=today, jobs=jobs)
+    if as_json:
+        from salesbook.report import issues_json
+
+        click.echo(json.dumps(issues_json(result, lang), ensure_ascii=False, indent=2))
+    else:
+        echo_issues(result, lang)
+    sys.exit(result.exit_code)
+
+
+@cli.command(name="run")
+@folder_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="输出文件夹 Output folder.",
+)
+@lang_option
+@period_option
+@today_option
+@jobs_option
+def run_command(
+    folder: Path,
+    output: Path,
+    lang: str,
+    period: Period | None,
+    today: dt.date | None,
+    jobs: int | None,
+) -> None:
+    """月度批处理：校验并写出结果到输出文件夹。Run the monthly batch into OUTPUT."""
+    result, written = run(folder, output, period=period, today=today, jobs=jobs, lang=lang)
+    echo_summary(result, lang)
+    for path in written:
+        click.echo(("已写出 " if lang == "zh" else "Written ") + str(path))
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "header_lang",
+    type=click.Choice(["zh", "zh-Hant", "en"]),
+    default="zh",
+    show_default=True,
+    help="表头语言：简体、繁体或英文。",
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。Overwrite existing files.")
+def init(folder: Path, header_lang: str, force: bool) -> None:
+    """写出每种标准工作簿的空白模板。Write one blank workbook per kind."""
+    from salesbook.samples import write_templates
+
+    for path in write_templates(folder, lang=header_lang, force=force):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--reps",
+    type=click.IntRange(1, 100_000),
+    default=24,
+    show_default=True,
+    help="销售代表人数 Number of sales reps.",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="随机种子 Random seed.")
+@click.option(
+    "--period",
+    callback=_period,
+    default="2026Q3",
+    show_default=True,
+    help="示例数据的季度 The quarter the sample covers.",
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。Overwrite existing files.")
+def demo(folder: Path, reps: int, seed: int, period: Period, force: bool) -> None:
+    """写出一套逼真的示例工作簿（可复现）。Write a realistic, deterministic sample folder."""
+    from salesbook.samples import write_demo
+
+    for path in write_demo(folder, reps=reps, seed=seed, period=period, force=force):
+        click.echo(str(path))
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def echo_issues(result: CheckResult, lang: str) -> None:
+    """Issues grouped by file, then the counts per code and severity."""
+    current = None
+    for issue in result.issues:
+        if issue.location.file != current:
+            current = issue.location.file
+            click.echo()
+            click.secho(current, bold=True)
+        loc = issue.location
+        place = " › ".join(
+            p
+            for p in (
+                loc.sheet,
+                loc.cell
+                or ((f"row {loc.row}" if lang == "en" else f"第{loc.row}行") if loc.row else None),
+            )
+            if p
+        )
+        colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+        click.echo(
+            "  "
+            + click.style(f"{issue.code} {issue.severity.label(lang)}", fg=colour[issue.severity])
+            + f"  {place or '—'}  {issue.message(lang)}"
+        )
+    echo_summary(result, lang)
+
+
+def echo_summary(result: CheckResult, lang: str) -> None:
+    zh = lang != "en"
+    click.echo()
+    files = len(result.book.files)
+    period = result.period.label if result.period else ("未指定" if zh else "none")
+    click.echo(
+        f"读取 {files} 个文件，考核周期 {period}。"
+        if zh
+        else f"Read {files} files, period {period}."
+    )
+    by_code = Counter(issue.code for issue in result.issues)
+    for code, count in sorted(by_code.items()):
+        click.echo(f"  {code}  {CODES[code].severity.label(lang):<8} {count}")
+    counts = result.counts
+    if zh:
+        click.echo(
+            f"错误 {counts[Severity.ERROR]} 个，警告 {counts[Severity.WARNING]} 个，"
+            f"提示 {counts[Severity.INFO]} 个。"
+        )
+    else:
+        click.echo(
+            f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+            f"{counts[Severity.INFO]} info."
+        )
+
+
+def main() -> None:
+    """Entry point: UTF-8 output, so a GBK console on Windows cannot crash on a character."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    cli(prog_name="salesbook")

@@ -1,0 +1,41 @@
+"""Schemas and issue codes -> the README's generated tables (tests/test_docs.py keeps them equal)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from salesbook.issues import code_table
+from salesbook.schemas import WORKBOOKS
+
+
+def kinds_table() -> str:
+    """Each workbook kind, its sheets and their columns (required ones marked *)."""
+    lines = []
+    for workbook in WORKBOOKS:
+        for sheet in workbook.sheets:
+            columns = "、".join(f"{c.zh}{'*' if c.required else ''}" for c in sheet.columns)
+            lines.append(f"- **{workbook.zh}** › {sheet.zh} ({sheet.en}): {columns}")
+    return "\n".join(lines)
+
+
+SECTIONS = {"codes": code_table, "kinds": kinds_table}
+
+
+def render(text: str) -> str:
+    """`text` with every `<!-- NAME:start -->…<!-- NAME:end -->` block regenerated."""
+    for name, make in SECTIONS.items():
+        text = re.sub(
+            rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
+            lambda m, make=make: m.group(1) + make() + "\n" + m.group(2),
+            text,
+            flags=re.DOTALL,
+        )
+    return text
+
+
+if __name__ == "__main__":  # python -m salesbook.docs README.md: regenerate in place
+    import sys
+
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")

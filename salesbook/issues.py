@@ -1,0 +1,399 @@
+"""Issue codes, severities, locations and messages (zh/en): one registry, never raised, only collected.
+
+A released code never changes meaning: retire it, never reuse it. Families: F file, H header/sheet,
+V value, T targets, U follow-ups, P appraisal, M health, R review and plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the value or row cannot be used; exit status 1
+    WARNING = "warning"  # used, but a person should look
+    INFO = "info"  # for the record
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+    def label(self, lang: str = "zh") -> str:
+        if lang == "en":
+            return self.value
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: Severity
+    zh: str  # message template with {named} fields
+    en: str
+
+    def summary(self, lang: str = "zh") -> str:
+        """The template with its fields shown as …, for tables of codes."""
+        return re.sub(r"\{\w+\}", "…", self.en if lang == "en" else self.zh)
+
+
+CODES: dict[str, IssueType] = {
+    t.code: t
+    for t in [
+        # files
+        IssueType(
+            "SB-F001",
+            E,
+            "文件已损坏或不是有效的电子表格，无法读取（{detail}）",
+            "The file is damaged or not a valid spreadsheet and cannot be read ({detail})",
+        ),
+        IssueType(
+            "SB-F002",
+            E,
+            "文件设有打开密码（已加密），请另存为无密码的文件后再放入文件夹",
+            "The file is password-protected (encrypted); save a copy without a password",
+        ),
+        IssueType("SB-F003", E, "文件是空的（0 字节）", "The file is empty (0 bytes)"),
+        IssueType(
+            "SB-F004",
+            E,
+            "不支持的文件格式「{ext}」，请另存为 .xlsx",
+            "Unsupported file format '{ext}'; save it as .xlsx",
+        ),
+        IssueType(
+            "SB-F005",
+            I,
+            "文件中没有可识别的工作表（未找到任何标准表头）",
+            "No sheet in this file has a recognisable header row",
+        ),
+        IssueType(
+            "SB-F006",
+            E,
+            "读取文件时超出时间或内存上限（{detail}），已跳过",
+            "Reading the file exceeded the time or memory limit ({detail}); skipped",
+        ),
+        IssueType(
+            "SB-F007",
+            E,
+            "CSV 文件的编码无法识别，请另存为 UTF-8 编码",
+            "The CSV file's text encoding is not recognised; save it as UTF-8",
+        ),
+        # sheets and headers
+        IssueType(
+            "SB-H001",
+            E,
+            "「{sheet_kind}」缺少必填列「{column}」",
+            "{sheet_kind}: required column '{column}' is missing",
+        ),
+        IssueType("SB-H002", I, "未识别的工作表，已跳过", "Sheet not recognised; skipped"),
+        IssueType(
+            "SB-H003",
+            W,
+            "列「{column}」出现了两次，只读取第一列（{first}）",
+            "Column '{column}' appears twice; only the first ({first}) is read",
+        ),
+        IssueType("SB-H004", I, "表头下方没有数据行", "No data rows below the header"),
+        # values
+        IssueType(
+            "SB-V001", E, "「{column}」为必填项，不能为空", "'{column}' is required but empty"
+        ),
+        IssueType(
+            "SB-V002",
+            E,
+            "「{column}」的金额「{raw}」无法识别",
+            "'{column}': amount '{raw}' is not recognisable",
+        ),
+        IssueType(
+            "SB-V003",
+            E,
+            "「{column}」的百分比「{raw}」无法识别",
+            "'{column}': percentage '{raw}' is not recognisable",
+        ),
+        IssueType(
+            "SB-V004",
+            E,
+            "「{column}」应为非负整数，「{raw}」无法识别",
+            "'{column}' must be a whole number, '{raw}' is not",
+        ),
+        IssueType(
+            "SB-V005",
+            E,
+            "「{column}」的日期「{raw}」无法识别",
+            "'{column}': date '{raw}' is not recognisable",
+        ),
+        IssueType(
+            "SB-V006",
+            E,
+            "「{column}」的取值「{raw}」不在可选范围内（{allowed}）",
+            "'{column}': '{raw}' is not one of the allowed values ({allowed})",
+        ),
+        IssueType(
+            "SB-V007",
+            E,
+            "公式单元格没有保存计算结果，请在 Excel/WPS 中打开并保存后再试",
+            "Formula cell has no saved result; open and save the file in Excel/WPS first",
+        ),
+        IssueType(
+            "SB-V008",
+            E,
+            "「{column}」的数值「{raw}」无法识别",
+            "'{column}': number '{raw}' is not recognisable",
+        ),
+        IssueType(
+            "SB-V009",
+            W,
+            "「{column}」填的是占位符「{raw}」，请填写真实姓名",
+            "'{column}' holds the placeholder '{raw}' instead of a real name",
+        ),
+        IssueType(
+            "SB-V010", E, "单元格是 Excel 错误值「{raw}」", "The cell holds the Excel error '{raw}'"
+        ),
+        IssueType(
+            "SB-V011",
+            E,
+            "「{column}」的周期「{raw}」无法识别（应如 2026-10、2026Q4、2026）",
+            "'{column}': period '{raw}' is not recognisable (e.g. 2026-10, 2026Q4, 2026)",
+        ),
+        IssueType(
+            "SB-V012",
+            E,
+            "「{column}」的阈值「{raw}」无法识别（应如 ≤90天、≥80%）",
+            "'{column}': threshold '{raw}' is not recognisable (e.g. ≤90天, ≥80%)",
+        ),
+        # targets
+        IssueType(
+            "SB-T001",
+            E,
+            "目标值必须大于 0，当前为「{raw}」",
+            "A target must be greater than 0, found '{raw}'",
+        ),
+        IssueType(
+            "SB-T002",
+            E,
+            "责任人「{person}」不在团队名册中",
+            "Owner '{person}' is not on the roster",
+        ),
+        IssueType(
+            "SB-T003",
+            W,
+            "时间节点 {date} 不在考核周期 {period}（{start} 至 {end}）内",
+            "Deadline {date} is outside the period {period} ({start} to {end})",
+        ),
+        IssueType(
+            "SB-T004",
+            W,
+            "在职销售代表「{person}」没有个人目标（千斤重担人人挑，人人头上有指标）",
+            "Active sales rep '{person}' has no individual target",
+        ),
+        IssueType(
+            "SB-T005",
+            E,
+            "目标维度「{raw}」应写成「类型-名称」，类型为区域、产品、小组或个人",
+            "Dimension '{raw}' must read 'type-name' with type 区域, 产品, 小组 or 个人",
+        ),
+        IssueType(
+            "SB-T006",
+            E,
+            "开始日期 {start} 晚于截止日期 {end}",
+            "Start date {start} is after the end date {end}",
+        ),
+        IssueType(
+            "SB-T007",
+            W,
+            "总体目标「{raw}」在「总体目标」表中找不到",
+            "Overall target '{raw}' is not in the overall-targets sheet",
+        ),
+        IssueType(
+            "SB-T008",
+            W,
+            "开始/截止日期与周期 {period} 不一致",
+            "Start and end dates do not match the period {period}",
+        ),
+        IssueType(
+            "SB-T009",
+            E,
+            "名册中「{person}」出现了不止一次（另见 {other}）",
+            "'{person}' appears more than once on the roster (see also {other})",
+        ),
+        IssueType(
+            "SB-T010",
+            W,
+            "上级「{person}」不在团队名册中",
+            "Manager '{person}' is not on the roster",
+        ),
+        # follow-ups
+        IssueType(
+            "SB-U001",
+            E,
+            "预计完成时间 {due} 早于跟进日期 {date}",
+            "Due date {due} is before the follow-up date {date}",
+        ),
+        IssueType(
+            "SB-U002",
+            E,
+            "日期 {date} 在未来（今天是 {today}）",
+            "Date {date} is in the future (today is {today})",
+        ),
+        IssueType(
+            "SB-U003",
+            W,
+            "跟进日期 {date} 不在考核周期 {period}（{start} 至 {end}）内",
+            "Follow-up date {date} is outside the period {period} ({start} to {end})",
+        ),
+        IssueType(
+            "SB-U004",
+            W,
+            "负责人「{person}」不在团队名册中",
+            "Owner '{person}' is not on the roster",
+        ),
+        IssueType(
+            "SB-U005",
+            W,
+            "与 {other} 重复（同一客户、负责人、日期和摘要）",
+            "Duplicate of {other} (same customer, owner, date and summary)",
+        ),
+        IssueType(
+            "SB-U006",
+            E,
+            "录入日期 {entered} 早于跟进日期 {date}",
+            "Entry date {entered} is before the follow-up date {date}",
+        ),
+        # appraisal
+        IssueType(
+            "SB-P001",
+            W,
+            "被评估人「{person}」不在团队名册中",
+            "Appraised person '{person}' is not on the roster",
+        ),
+        IssueType(
+            "SB-P002",
+            W,
+            "「{person}」在评估表中出现了不止一次（另见 {other}）",
+            "'{person}' is appraised more than once (see also {other})",
+        ),
+        # health
+        IssueType(
+            "SB-M001",
+            W,
+            "指标「{indicator}」不在指标清单或健康度监控表中",
+            "Indicator '{indicator}' is in neither the indicator list nor the monitoring sheet",
+        ),
+        IssueType(
+            "SB-M002",
+            E,
+            "健康阈值与预警阈值方向矛盾（{healthy} / {alert}）",
+            "Healthy and alert thresholds contradict each other ({healthy} / {alert})",
+        ),
+        # review items and plans
+        IssueType(
+            "SB-R001", W, "改进措施没有负责人或完成时间", "The action has no owner or no due date"
+        ),
+        IssueType(
+            "SB-R002",
+            W,
+            "完成时间 {due} 已过，但状态为「{status}」",
+            "Due date {due} has passed but the status is '{status}'",
+        ),
+        IssueType("SB-R003", W, "计划拜访频次必须大于 0", "Planned visits must be greater than 0"),
+    ]
+}
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where an issue is: a file, a sheet in it, and a cell (`H17`) or a row, or none of those."""
+
+    file: str
+    sheet: str | None = None
+    cell: str | None = None  # A1-style; None when the issue concerns a whole sheet or row
+    row: int | None = None  # 1-based sheet row, for sorting and for whole-row issues
+
+    def __str__(self) -> str:
+        place = self.cell or (f"第{self.row}行" if self.row else None)
+        return " › ".join(p for p in (self.file, self.sheet, place) if p)
+
+    def text(self, lang: str = "zh") -> str:
+        place = self.cell or (
+            (f"row {self.row}" if lang == "en" else f"第{self.row}行") if self.row else None
+        )
+        return " › ".join(p for p in (self.file, self.sheet, place) if p)
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    location: Location
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise KeyError(f"unknown issue code {self.code}")
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    def message(self, lang: str = "zh") -> str:
+        entry = CODES[self.code]
+        return (entry.en if lang == "en" else entry.zh).format_map(_Params(self.params, lang))
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file, loc.sheet or "", loc.row or 0, _cell_order(loc.cell), self.code)
+
+    def as_dict(self, lang: str = "zh") -> dict[str, object]:
+        """The stable JSON form (documented in the README)."""
+        loc = self.location
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "file": loc.file,
+            "sheet": loc.sheet,
+            "cell": loc.cell,
+            "row": loc.row,
+            "location": loc.text(lang),
+            "message": self.message(lang),
+            "params": {k: str(v) for k, v in self.params.items()},
+        }
+
+
+class _Params(dict):
+    """Formats params for a message; a column given as a Column shows its header in `lang`."""
+
+    def __init__(self, params: Mapping[str, object], lang: str) -> None:
+        super().__init__({k: _show(v, lang) for k, v in params.items()})
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _show(value: object, lang: str) -> str:
+    if isinstance(value, Mapping) and "zh" in value:  # a name given in both languages
+        return str(value["en" if lang == "en" else "zh"])
+    return str(value)
+
+
+def _cell_order(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    letters = cell.rstrip("0123456789")
+    return (len(letters), letters)
+
+
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=Issue.sort_key)
+
+
+def code_table() -> str:
+    """The README's issue-code table, generated from CODES (a test keeps the two equal)."""
+    lines = ["| code | severity | 含义 | meaning |", "|---|---|---|---|"]
+    for code, entry in sorted(CODES.items()):
+        lines.append(
+            f"| {code} | {entry.severity.value} | {entry.summary('zh')} | {entry.summary('en')} |"
+        )
+    return "\n".join(lines)

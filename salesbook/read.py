@@ -1,0 +1,752 @@
+"""Folder of workbooks -> one Table per sheet kind, values parsed, every row's cell position kept.
+
+Kinds are recognised by header rows (SPEC §0), never by file or sheet name. Each file is parsed in
+a child process with time and memory limits, because native readers can hang or abort the whole
+process on a malformed file (FIELD-NOTES): one bad file becomes one issue, the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import multiprocessing.connection
+import os
+import re
+import sys
+import time
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from salesbook.issues import Issue, Location
+from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, SheetSchema
+from salesbook.values import (
+    BadValue,
+    choice_key,
+    clean_text,
+    column_letter,
+    header_keys,
+    parse_count,
+    parse_date,
+    parse_measure,
+    parse_money,
+    parse_number,
+    parse_percent,
+    parse_period,
+    parse_quantity,
+    parse_threshold,
+)
+
+READABLE = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".xltx", ".xltm"}
+# Spreadsheet formats people send that no reader here opens: reported, not silently skipped.
+UNREADABLE = {".numbers", ".et", ".ett", ".wps", ".gsheet", ".xlw", ".sxc", ".fods"}
+HEADER_SEARCH_ROWS = 30  # a header may sit below title rows
+TOTAL_WORDS = {"合计", "总计", "小计", "total", "合計", "總計", "小計", "subtotal"}
+READ_TIMEOUT_S = 300.0
+READ_MEMORY_BYTES = 4 << 30
+
+
+# --- finding files --------------------------------------------------------------------------------
+
+
+def is_skipped(path: Path) -> bool:
+    """Lock files (`~$…`, `.~lock…#`), temp and hidden files are skipped silently."""
+    name = path.name
+    return name.startswith(("~$", ".", "~")) or name.endswith(("#", "~", ".tmp"))
+
+
+def find_workbooks(folder: Path) -> list[Path]:
+    """Every spreadsheet-like file under `folder`, recursively, in a stable order."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            path = Path(root, name)
+            if is_skipped(path):
+                continue
+            if path.suffix.lower() in READABLE | UNREADABLE:
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+# --- raw reading (runs in a child process) ---------------------------------------------------------
+
+
+@dataclass
+class RawSheet:
+    """One recognised sheet, still raw: only the columns of its kind, blank rows dropped."""
+
+    name: str
+    kind: str
+    header_row: int  # 1-based
+    columns: dict[str, int]  # column key -> 0-based sheet column
+    duplicates: list[tuple[str, int, int]]  # (key, first column, repeated column)
+    rows: list[int]  # 1-based sheet rows of the data rows
+    cells: dict[str, list[object]]  # column key -> raw values, aligned with rows
+    broken: dict[str, str] = field(default_factory=dict)  # "H17" -> "formula" or "#DIV/0!"
+
+
+@dataclass
+class RawFile:
+    sheets: list[RawSheet] = field(default_factory=list)
+    unknown_sheets: list[str] = field(default_factory=list)
+    date1904: bool = False
+    failure: tuple[str, dict[str, str]] | None = None  # (issue code, params)
+
+
+def _match_header(cells: Sequence[object]) -> tuple[SheetSchema, dict[str, int], list] | None:
+    """The schema whose headers this row carries best, with where each column is."""
+    keyed = []
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            keyed.append((index, header_keys(cell)))
+    if len(keyed) < 2:
+        return None
+    best = None
+    for schema in SHEETS:
+        columns: dict[str, int] = {}
+        duplicates = []
+        for column in schema.columns:
+            wanted = _column_keys(column)
+            for index, keys in keyed:
+                if keys & wanted:
+                    if column.key in columns:
+                        duplicates.append((column.key, columns[column.key], index))
+                    else:
+                        columns[column.key] = index
+        required = [c for c in schema.columns if c.required]
+        found_required = sum(1 for c in required if c.key in columns)
+        # Recognised when most required headers are there: a missing one is then an H001 issue.
+        if found_required < max(2, (len(required) + 1) // 2):
+            continue
+        score = (found_required / len(required), len(columns))
+        if best is None or score > best[0]:
+            best = (score, schema, columns, duplicates)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+_COLUMN_KEYS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _column_keys(column: Column) -> frozenset[str]:
+    cache_key = (column.key, column.zh)
+    if cache_key not in _COLUMN_KEYS:
+        keys: set[str] = set()
+        for header in column.headers():
+            keys |= header_keys(header)
+        _COLUMN_KEYS[cache_key] = frozenset(keys)
+    return _COLUMN_KEYS[cache_key]
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _scan_grid(name: str, grid: list[list[object]], start: tuple[int, int]) -> RawSheet | None:
+    """Find the header row of one sheet's grid and lift out its data rows."""
+    row0, col0 = start
+    for offset, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        matched = _match_header(cells)
+        if matched is None:
+            continue
+        schema, columns, duplicates = matched
+        picks = list(columns.items())
+        rows: list[int] = []
+        cells_by_key: dict[str, list[object]] = {key: [] for key, _ in picks}
+        width_ok = [(key, index) for key, index in picks]
+        for data_offset in range(offset + 1, len(grid)):
+            line = grid[data_offset]
+            values = [line[i] if i < len(line) else None for _, i in width_ok]
+            if all(_is_blank(v) for v in values):
+                continue
+            first = next(v for v in values if not _is_blank(v))
+            if isinstance(first, str) and first.strip().lower() in TOTAL_WORDS:
+                continue
+            rows.append(row0 + data_offset + 1)
+            for (key, _), value in zip(width_ok, values, strict=True):
+                cells_by_key[key].append(value)
+        return RawSheet(
+            name=name,
+            kind=schema.kind,
+            header_row=row0 + offset + 1,
+            columns={key: col0 + index for key, index in columns.items()},
+            duplicates=[(k, col0 + a, col0 + b) for k, a, b in duplicates],
+            rows=rows,
+            cells=cells_by_key,
+        )
+    return None
+
+
+_DATE1904 = re.compile(rb"date1904\s*=\s*[\"'](?:1|true)[\"']", re.IGNORECASE)
+_SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb"([\w:]+)\s*=\s*[\"']([^\"']*)[\"']")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+
+
+def _attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet XML part, from workbook.xml and its relationships."""
+    names = {n.replace("\\", "/").lower(): n for n in archive.namelist()}
+    workbook = names.get("xl/workbook.xml")
+    rels = names.get("xl/_rels/workbook.xml.rels")
+    if not workbook or not rels:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP.findall(archive.read(rels)):
+        attrs = _attrs(tag)
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace").replace("\\", "/")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get(b"Id", b"")] = names.get(target.lower())
+    parts = {}
+    for tag in _SHEET_ENTRY.findall(archive.read(workbook)):
+        attrs = _attrs(tag)
+        part = targets.get(attrs.get(b"id", b""))
+        if part:
+            parts[attrs.get(b"name", b"").decode("utf-8", "replace")] = part
+    return parts
+
+
+def _broken_cells(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """Cells calamine reads as blank but are not: formulas without a cached value, error values."""
+    xml = archive.read(part)
+    if b"<f" not in xml and b't="e"' not in xml:
+        return {}
+    broken = {}
+    for attrs_text, inner in _CELL.findall(xml):
+        attrs = _attrs(attrs_text)
+        ref = attrs.get(b"r", b"").decode("ascii", "replace").upper()
+        if not ref:
+            continue
+        inner = inner or b""
+        if attrs.get(b"t") == b"e":
+            value = re.search(rb"<(?:\w+:)?v>([^<]*)<", inner)
+            broken[ref] = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+        elif re.search(rb"<(?:\w+:)?f[\s>/]", inner) and not re.search(rb"<(?:\w+:)?v>[^<]", inner):
+            broken[ref] = "formula"
+    return broken
+
+
+def _read_csv(path: Path) -> RawFile:
+    data = path.read_bytes()
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else ("utf-16",)
+    ):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        try:
+            text = data.decode("gb18030")  # Excel on a Chinese Windows saves CSV as GBK
+        except UnicodeDecodeError:
+            return RawFile(failure=("SB-F007", {}))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    grid: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    sheet = _scan_grid(path.stem, grid, (0, 0))
+    if sheet is None:
+        return RawFile(unknown_sheets=[path.stem])
+    return RawFile(sheets=[sheet])
+
+
+def read_raw(path: Path) -> RawFile:
+    """Read one file into RawSheets. Runs in a child process; any failure becomes `failure`."""
+    suffix = path.suffix.lower()
+    if suffix in UNREADABLE:
+        return RawFile(failure=("SB-F004", {"ext": suffix}))
+    if path.stat().st_size == 0:
+        return RawFile(failure=("SB-F003", {}))
+    if suffix == ".csv":
+        return _read_csv(path)
+    import python_calamine
+
+    head = path.read_bytes()[:8]
+    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in {".xlsx", ".xlsm", ".xltx", ".xltm"}:
+        return RawFile(failure=("SB-F002", {}))  # an encrypted OOXML file is an OLE container
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        return RawFile(failure=("SB-F002", {}))
+    except BaseException as error:
+        # calamine refuses a few files openpyxl reads (UTF-16 XML parts, odd relationships).
+        fallback = _read_openpyxl(path) if head.startswith(b"PK") else None
+        return fallback or RawFile(failure=("SB-F001", {"detail": _short(error)}))
+    result = RawFile()
+    archive = None
+    if head.startswith(b"PK"):
+        try:
+            archive = zipfile.ZipFile(path)
+            names = {n.replace("\\", "/").lower(): n for n in archive.namelist()}
+            if "xl/workbook.xml" in names:
+                result.date1904 = bool(_DATE1904.search(archive.read(names["xl/workbook.xml"])))
+        except (zipfile.BadZipFile, OSError, KeyError):
+            archive = None
+    try:
+        parts = _sheet_parts(archive) if archive else {}
+    except (zipfile.BadZipFile, OSError, KeyError):
+        parts = {}
+    for name in workbook.sheet_names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            grid = sheet.to_python(skip_empty_area=True)
+            start = sheet.start or (0, 0)
+        except BaseException:
+            grid, start = _openpyxl_grid(path, name), (0, 0)
+            if grid is None:
+                result.unknown_sheets.append(name)
+                continue
+        scanned = _scan_grid(name, grid, start) if grid else None
+        if scanned is None:
+            result.unknown_sheets.append(name)
+            continue
+        if archive and name in parts:
+            try:
+                scanned.broken = _broken_cells(archive, parts[name])
+            except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+                scanned.broken = {}
+        result.sheets.append(scanned)
+    if not result.sheets and not result.unknown_sheets and not workbook.sheet_names:
+        return RawFile(failure=("SB-F001", {"detail": "no worksheets"}))
+    return result
+
+
+def _openpyxl_grid(path: Path, sheet_name: str | None = None) -> list[list[object]] | None:
+    """One sheet through openpyxl, for the few files calamine cannot read; None if neither can."""
+    try:
+        import openpyxl
+
+        warnings.simplefilter("ignore")  # openpyxl warns about every extension it drops
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
+        if not hasattr(sheet, "reset_dimensions"):
+            return None  # a chartsheet
+        sheet.reset_dimensions()  # read_only trusts <dimension>, which WPS and POI write wrong
+        grid = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return grid
+    except Exception:
+        return None
+
+
+def _read_openpyxl(path: Path) -> RawFile | None:
+    try:
+        import openpyxl
+
+        warnings.simplefilter("ignore")
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        names = workbook.sheetnames
+        date1904 = bool(workbook.epoch.year == 1904)
+        workbook.close()
+    except Exception:
+        return None
+    if not names:
+        return None
+    result = RawFile(date1904=date1904)
+    for name in names:
+        grid = _openpyxl_grid(path, name)
+        scanned = _scan_grid(name, grid, (0, 0)) if grid else None
+        if scanned is None:
+            result.unknown_sheets.append(name)
+        else:
+            result.sheets.append(scanned)
+    return result
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:160]
+
+
+def _child(path: Path, connection: multiprocessing.connection.Connection, memory: int) -> None:
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # no resource limits on this platform
+    try:
+        result = read_raw(path)
+    except MemoryError:
+        result = RawFile(failure=("SB-F006", {"detail": "memory"}))
+    except BaseException as error:
+        result = RawFile(failure=("SB-F001", {"detail": _short(error)}))
+    connection.send(result)
+    connection.close()
+
+
+def read_files_isolated(
+    paths: Sequence[Path],
+    jobs: int = 1,
+    timeout: float = READ_TIMEOUT_S,
+    progress: Callable[[Path], None] | None = None,
+) -> Iterator[tuple[Path, RawFile]]:
+    """Yield (path, RawFile) in the order given, each read in its own child process."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    memory = _memory_limit()
+    pending = list(enumerate(paths))
+    running: dict = {}  # connection -> (index, path, process, started)
+    done: dict[int, tuple[Path, RawFile]] = {}
+    next_out = 0
+    while pending or running:
+        while pending and len(running) < max(1, jobs):
+            index, path = pending.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(path, send, memory), daemon=True)
+            process.start()
+            send.close()
+            running[receive] = (index, path, process, time.monotonic())
+        ready = multiprocessing.connection.wait(list(running), timeout=1.0)
+        for connection in ready:
+            index, path, process, _ = running.pop(connection)
+            try:
+                result = connection.recv()
+            except (EOFError, OSError):  # the child died: a native crash or the memory limit
+                result = RawFile(failure=("SB-F006", {"detail": _exit_reason(process)}))
+            connection.close()
+            process.join()
+            done[index] = (path, result)
+        now = time.monotonic()
+        for connection, (index, path, process, started) in list(running.items()):
+            if now - started > timeout:
+                process.kill()
+                process.join()
+                connection.close()
+                del running[connection]
+                done[index] = (path, RawFile(failure=("SB-F006", {"detail": f"> {timeout:.0f} s"})))
+        while next_out in done:
+            path, result = done.pop(next_out)
+            if progress:
+                progress(path)
+            yield path, result
+            next_out += 1
+
+
+def _exit_reason(process: multiprocessing.process.BaseProcess) -> str:
+    process.join(timeout=5)
+    code = process.exitcode
+    return f"reader exited with code {code}"
+
+
+def _memory_limit() -> int:
+    """Address-space limit for a reader child: what the parent maps now plus READ_MEMORY_BYTES."""
+    try:
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        mapped = 0
+    return mapped + READ_MEMORY_BYTES
+
+
+# --- parsing values -------------------------------------------------------------------------------
+
+_PARSERS: dict[ColumnType, Callable[[object], object]] = {
+    ColumnType.MONEY: parse_money,
+    ColumnType.QUANTITY: parse_quantity,
+    ColumnType.PERCENT: parse_percent,
+    ColumnType.COUNT: parse_count,
+    ColumnType.NUMBER: parse_number,
+    ColumnType.PERIOD: parse_period,
+    ColumnType.MEASURE: parse_measure,
+    ColumnType.THRESHOLD: parse_threshold,
+}
+_BAD_CODES = {
+    ColumnType.MONEY: "SB-V002",
+    ColumnType.QUANTITY: "SB-V008",
+    ColumnType.PERCENT: "SB-V003",
+    ColumnType.COUNT: "SB-V004",
+    ColumnType.NUMBER: "SB-V008",
+    ColumnType.DATE: "SB-V005",
+    ColumnType.PERIOD: "SB-V011",
+    ColumnType.MEASURE: "SB-V008",
+    ColumnType.THRESHOLD: "SB-V012",
+    ColumnType.CHOICE: "SB-V006",
+}
+PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$|^(?:某|待定|tbd|n/?a)$", re.IGNORECASE)
+
+
+def column_names(column: Column) -> dict[str, str]:
+    """A column's name for messages, in both languages."""
+    return {"zh": column.zh, "en": column.en}
+
+
+def _choice_lookup(column: Column) -> dict[str, str]:
+    lookup = {}
+    for choice in column.choices:
+        for spelling in choice.spellings():
+            lookup[choice_key(spelling)] = choice.value
+    return lookup
+
+
+def _shown(raw: object) -> str:
+    text = clean_text(raw)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def parse_column(
+    column: Column, raw: list[object], date1904: bool, report: Callable[[int, str, dict], None]
+) -> list[object]:
+    """Raw cells of one column -> parsed values (None when blank or bad); problems go to `report`.
+
+    Strings repeat a lot in real logs (owners, channels, dates typed as text), so each distinct
+    string is parsed once.
+    """
+    names = column_names(column)
+    kind = column.type
+    out: list[object] = []
+    append = out.append
+    if kind in (ColumnType.TEXT, ColumnType.PERSON):
+        for value in raw:
+            if value is None or value == "":
+                append(None)
+            elif isinstance(value, str):
+                text = value.strip()
+                append(clean_text(text) if text and not text.isascii() else text or None)
+            else:
+                append(clean_text(value) or None)
+        return out
+    if kind is ColumnType.CHOICE:
+        lookup = _choice_lookup(column)
+        allowed = "、".join(c.value for c in column.choices)
+        for index, value in enumerate(raw):
+            text = clean_text(value)
+            if not text:
+                append(None)
+                continue
+            canonical = lookup.get(choice_key(text))
+            if canonical is None:
+                report(
+                    index, "SB-V006", {"column": names, "raw": _shown(value), "allowed": allowed}
+                )
+            append(canonical)
+        return out
+    if kind is ColumnType.DATE:
+        parser: Callable[[object], object] = lambda v: parse_date(v, date1904)  # noqa: E731
+    else:
+        parser = _PARSERS[kind]
+    memo: dict[object, object] = {}
+    bad = _BAD_CODES[kind]
+    for index, value in enumerate(raw):
+        if value is None or value == "":
+            append(None)
+            continue
+        if isinstance(value, str):
+            if not value.strip():
+                append(None)
+                continue
+            if value in memo:
+                parsed = memo[value]
+            else:
+                try:
+                    parsed = parser(value)
+                except BadValue:
+                    parsed = BadValue
+                memo[value] = parsed
+        else:
+            try:
+                parsed = parser(value)
+            except BadValue:
+                parsed = BadValue
+        if parsed is BadValue:
+            report(index, bad, {"column": names, "raw": _shown(value)})
+            append(None)
+        else:
+            append(parsed)
+    return out
+
+
+# --- tables ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a block of rows came from: one sheet of one file."""
+
+    file: str  # path relative to the workbook folder, with /
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # column key -> 0-based sheet column
+
+
+@dataclass
+class Table:
+    """All sheets of one kind, merged; `frame` holds parsed values plus `_source` and `_row`."""
+
+    schema: SheetSchema
+    frame: pd.DataFrame
+    sources: list[Source]
+
+    @property
+    def kind(self) -> str:
+        return self.schema.kind
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def has(self, key: str) -> bool:
+        """Whether any source sheet has this column."""
+        return any(key in s.columns for s in self.sources)
+
+    def location(self, index: int, key: str | None = None) -> Location:
+        """The cell of row `index` (position in `frame`) and column `key`, or its row."""
+        source = self.sources[int(self.frame["_source"].iat[index])]
+        row = int(self.frame["_row"].iat[index])
+        return source_location(source, row, key)
+
+    def column(self, key: str) -> list[object]:
+        if key in self.frame:
+            return self.frame[key].tolist()
+        return [None] * len(self.frame)
+
+
+def source_location(source: Source, row: int, key: str | None = None) -> Location:
+    if key is not None and key in source.columns:
+        return Location(
+            source.file, source.sheet, f"{column_letter(source.columns[key])}{row}", row
+        )
+    return Location(source.file, source.sheet, None, row)
+
+
+@dataclass
+class Book:
+    """Everything read from one folder: tables by kind, the files seen, and the reading issues."""
+
+    folder: Path
+    tables: dict[str, Table]
+    files: list[str]
+    issues: list[Issue]
+
+    def table(self, kind: str) -> Table | None:
+        return self.tables.get(kind)
+
+
+def read_folder(
+    folder: Path, jobs: int = 1, progress: Callable[[Path], None] | None = None
+) -> Book:
+    """Read every workbook under `folder` into one Table per kind; never raises on bad files."""
+    paths = find_workbooks(folder)
+    issues: list[Issue] = []
+    blocks: dict[str, list[tuple[Source, dict[str, list[object]], list[int]]]] = {}
+    files = []
+    for path, raw in read_files_isolated(paths, jobs=jobs, progress=progress):
+        name = path.relative_to(folder).as_posix()
+        files.append(name)
+        if raw.failure:
+            code, params = raw.failure
+            issues.append(Issue(code, Location(name), params))
+            continue
+        for sheet_name in raw.unknown_sheets:
+            if raw.sheets:  # a file with no known sheet at all gets one F005 instead
+                issues.append(Issue("SB-H002", Location(name, sheet_name)))
+        if not raw.sheets:
+            issues.append(Issue("SB-F005", Location(name)))
+        for sheet in raw.sheets:
+            source = Source(name, sheet.name, sheet.header_row, sheet.columns)
+            parsed = _parse_sheet(sheet, source, raw.date1904, issues)
+            blocks.setdefault(sheet.kind, []).append((source, parsed, sheet.rows))
+    tables = {kind: _merge(SHEETS_BY_KIND[kind], parts) for kind, parts in blocks.items()}
+    return Book(folder, tables, files, issues)
+
+
+def _parse_sheet(
+    sheet: RawSheet, source: Source, date1904: bool, issues: list[Issue]
+) -> dict[str, list[object]]:
+    schema = SHEETS_BY_KIND[sheet.kind]
+    title = {"zh": schema.zh, "en": schema.en}
+    for column in schema.required:
+        if column.key not in sheet.columns:
+            issues.append(
+                Issue(
+                    "SB-H001",
+                    Location(source.file, source.sheet, row=sheet.header_row),
+                    {"sheet_kind": title, "column": column_names(column)},
+                )
+            )
+    for key, first, repeated in sheet.duplicates:
+        cell = f"{column_letter(repeated)}{sheet.header_row}"
+        issues.append(
+            Issue(
+                "SB-H003",
+                Location(source.file, source.sheet, cell, sheet.header_row),
+                {
+                    "column": column_names(schema.column(key)),
+                    "first": f"{column_letter(first)}{sheet.header_row}",
+                },
+            )
+        )
+    if not sheet.rows:
+        issues.append(Issue("SB-H004", Location(source.file, source.sheet, row=sheet.header_row)))
+    parsed: dict[str, list[object]] = {}
+    for column in schema.columns:
+        if column.key not in sheet.cells:
+            continue
+        letter = column_letter(sheet.columns[column.key])
+
+        def report(index: int, code: str, params: dict, letter: str = letter) -> None:
+            row = sheet.rows[index]
+            cell = f"{letter}{row}"
+            if cell in sheet.broken:
+                return  # reported below as a formula or error cell
+            issues.append(Issue(code, Location(source.file, source.sheet, cell, row), params))
+
+        values = parse_column(column, sheet.cells[column.key], date1904, report)
+        for index, value in enumerate(values):
+            cell = f"{letter}{sheet.rows[index]}"
+            if cell in sheet.broken:
+                values[index] = None
+                kind = sheet.broken[cell]
+                code, params = ("SB-V007", {}) if kind == "formula" else ("SB-V010", {"raw": kind})
+                issues.append(
+                    Issue(
+                        code, Location(source.file, source.sheet, cell, sheet.rows[index]), params
+                    )
+                )
+            elif value is None and column.required and _is_blank(sheet.cells[column.key][index]):
+                issues.append(
+                    Issue(
+                        "SB-V001",
+                        Location(source.file, source.sheet, cell, sheet.rows[index]),
+                        {"column": column_names(column)},
+                    )
+                )
+            elif column.type is ColumnType.PERSON and value and PLACEHOLDER.match(value):
+                issues.append(
+                    Issue(
+                        "SB-V009",
+                        Location(source.file, source.sheet, cell, sheet.rows[index]),
+                        {"column": column_names(column), "raw": value},
+                    )
+                )
+        parsed[column.key] = values
+    return parsed
+
+
+def _merge(
+    schema: SheetSchema, parts: list[tuple[Source, dict[str, list[object]], list[int]]]
+) -> Table:
+    sources = [source for source, _, _ in parts]
+    data: dict[str, list[object]] = {}
+    for column in schema.columns:
+        merged: list[object] = []
+        for _, parsed, rows in parts:
+            merged.extend(parsed.get(column.key, [None] * len(rows)))
+        data[column.key] = merged
+    data["_source"] = [i for i, (_, _, rows) in enumerate(parts) for _ in rows]
+    data["_row"] = [row for _, _, rows in parts for row in rows]
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    frame["_source"] = frame["_source"].astype("int64")
+    frame["_row"] = frame["_row"].astype("int64")
+    return Table(schema, frame, sources)

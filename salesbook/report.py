@@ -1,0 +1,128 @@
+"""CheckResult -> the issue list as JSON data and as 问题清单.xlsx with a link to every cell."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from salesbook import __version__
+from salesbook.issues import CODES, Issue, Severity
+
+if TYPE_CHECKING:
+    from salesbook.batch import CheckResult
+
+JSON_FORMAT_VERSION = 1
+
+
+def issues_json(result: CheckResult, lang: str = "zh") -> dict[str, object]:
+    """The stable `--json` structure (README, "JSON output")."""
+    by_code = Counter(issue.code for issue in result.issues)
+    return {
+        "format": JSON_FORMAT_VERSION,
+        "salesbook": __version__,
+        "folder": str(result.book.folder),
+        "period": result.period.label if result.period else None,
+        "today": result.today.isoformat(),
+        "files": result.book.files,
+        "counts": {s.value: result.counts[s] for s in Severity},
+        "by_code": dict(sorted(by_code.items())),
+        "issues": [issue.as_dict(lang) for issue in result.issues],
+    }
+
+
+HEADERS = {
+    "zh": ("严重程度", "代码", "文件", "工作表", "单元格", "位置（点击打开）", "说明"),
+    "en": ("Severity", "Code", "File", "Sheet", "Cell", "Location (click to open)", "Message"),
+}
+WIDTHS = (10, 10, 36, 16, 8, 48, 70)
+FILLS = {
+    Severity.ERROR: PatternFill("solid", fgColor="F8CBAD"),
+    Severity.WARNING: PatternFill("solid", fgColor="FFE699"),
+    Severity.INFO: PatternFill("solid", fgColor="DDEBF7"),
+}
+
+
+def set_text(cell: Cell, value: object) -> None:
+    """Text from a workbook stays text: `=HYPERLINK(…)` typed as a customer name is not a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def write_issue_workbook(result: CheckResult, folder: Path, path: Path, lang: str = "zh") -> None:
+    """One row per issue, each with a hyperlink to its cell in the input (which is never opened)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "问题清单" if lang == "zh" else "Issues"
+    _header(sheet, HEADERS["zh" if lang != "en" else "en"])
+    final_dir = path.parent.resolve()
+    link_font = Font(color="0563C1", underline="single")
+    for row, issue in enumerate(result.issues, start=2):
+        loc = issue.location
+        values = (
+            issue.severity.label(lang),
+            issue.code,
+            loc.file,
+            loc.sheet or "",
+            loc.cell or (loc.row or ""),
+            loc.text(lang),
+            issue.message(lang),
+        )
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row, column)
+            set_text(cell, value)
+        sheet.cell(row, 1).fill = FILLS[issue.severity]
+        link = _link(folder, final_dir, issue)
+        if link:
+            cell = sheet.cell(row, 6)
+            cell.hyperlink = link
+            cell.font = link_font
+    sheet.auto_filter.ref = f"A1:G{max(1, len(result.issues) + 1)}"
+    _summary(workbook.create_sheet("汇总" if lang == "zh" else "Summary"), result, lang)
+    workbook.save(path)
+
+
+def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:
+    """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` that survives moving both folders."""
+    loc = issue.location
+    target = Path(os.path.relpath(folder.resolve() / loc.file, final_dir)).as_posix()
+    if loc.sheet is None:
+        return target
+    cell = loc.cell or (f"A{loc.row}" if loc.row else "A1")
+    sheet = loc.sheet.replace("'", "''")
+    return f"{target}#'{sheet}'!{cell}"
+
+
+def _header(sheet: Worksheet, headers: tuple[str, ...]) -> None:
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="D9D9D9")
+    for column, (title, width) in enumerate(zip(headers, WIDTHS, strict=False), start=1):
+        cell = sheet.cell(1, column, title)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center")
+        sheet.column_dimensions[cell.column_letter].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _summary(sheet: Worksheet, result: CheckResult, lang: str) -> None:
+    zh = lang != "en"
+    _header(
+        sheet,
+        ("代码", "严重程度", "数量", "含义") if zh else ("Code", "Severity", "Count", "Meaning"),
+    )
+    for column, width in zip("ABCD", (10, 10, 8, 70), strict=True):
+        sheet.column_dimensions[column].width = width
+    by_code = Counter(issue.code for issue in result.issues)
+    for row, (code, count) in enumerate(sorted(by_code.items()), start=2):
+        entry = CODES[code]
+        sheet.cell(row, 1, code)
+        sheet.cell(row, 2, entry.severity.label(lang))
+        sheet.cell(row, 3, count)
+        set_text(sheet.cell(row, 4), entry.summary(lang))

@@ -1,0 +1,31 @@
+"""The README's generated tables match the code, and every documented command exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from salesbook.cli import cli
+from salesbook.docs import render
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_generated_tables_are_current() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert render(text) == text, "run: .venv/bin/python -m salesbook.docs README.md"
+
+
+def test_every_code_is_documented_once() -> None:
+    from salesbook.issues import CODES
+
+    text = README.read_text(encoding="utf-8")
+    for code in CODES:
+        assert len(re.findall(rf"^\| {code} \|", text, flags=re.MULTILINE)) == 1, code
+
+
+def test_documented_commands_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    documented = set(re.findall(r"`salesbook (\w+)", text))
+    assert documented <= set(cli.commands), documented - set(cli.commands)
+    assert set(cli.commands) <= documented
