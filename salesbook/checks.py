@@ -256,7 +256,7 @@ def _duplicates(table: Table, keys: tuple[str, ...], code: str, at: str) -> Iter
     complete = frame.notna().all(axis=1)
     if not complete.any():
         return
-    subset = frame[complete].astype(str)
+    subset = frame[complete]
     repeated = subset.duplicated(keep=False)
     if not repeated.any():
         return

@@ -17,10 +17,12 @@ import sys
 import time
 import warnings
 import zipfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from salesbook.issues import Issue, Location
@@ -86,8 +88,8 @@ class RawSheet:
     header_row: int  # 1-based
     columns: dict[str, int]  # column key -> 0-based sheet column
     duplicates: list[tuple[str, int, int]]  # (key, first column, repeated column)
-    rows: list[int]  # 1-based sheet rows of the data rows
-    cells: dict[str, list[object]]  # column key -> raw values, aligned with rows
+    rows: np.ndarray  # 1-based sheet rows of the data rows
+    cells: dict[str, Encoded]  # column key -> raw values, dictionary-encoded, aligned with rows
     broken: dict[str, str] = field(default_factory=dict)  # "H17" -> "formula" or "#DIV/0!"
 
 
@@ -147,29 +149,73 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _encode(values: np.ndarray) -> Encoded:
+    """A column as its distinct values and one code per cell (pandas.factorize, in C).
+
+    Real logs repeat owners, channels, dates and customers; sending and parsing each distinct value
+    once is what keeps a 300k-row log near the speed of a bare read (bench/README.md).
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if any(type(u) is bool or (type(u) in (int, float) and u in (0, 1)) for u in uniques) and any(
+        type(v) is bool for v in values
+    ):  # True == 1.0 would share a code with the number 1: keep booleans apart, as text
+        values = np.array(
+            ["TRUE" if v is True else "FALSE" if v is False else v for v in values], dtype=object
+        )
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return Encoded(list(uniques), codes.astype(np.int32, copy=False))
+
+
+@dataclass
+class Encoded:
+    uniques: list[object]
+    codes: np.ndarray  # int32 index into uniques; -1 for a missing (None) cell
+
+    def blank_mask(self) -> np.ndarray:
+        flags = np.array([_is_blank(v) for v in self.uniques] + [True], dtype=bool)
+        return flags[self.codes]  # -1 picks the trailing True
+
+    def mask_of(self, wanted: Callable[[object], bool]) -> np.ndarray:
+        flags = np.array([wanted(v) for v in self.uniques] + [False], dtype=bool)
+        return flags[self.codes]
+
+    def take(self, keep: np.ndarray) -> Encoded:
+        return Encoded(self.uniques, self.codes[keep])
+
+
+def _is_total(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() in TOTAL_WORDS
+
+
 def _scan_grid(name: str, grid: list[list[object]], start: tuple[int, int]) -> RawSheet | None:
-    """Find the header row of one sheet's grid and lift out its data rows."""
+    """Find the header row of one sheet's grid and lift out its data rows, column by column."""
     row0, col0 = start
     for offset, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
         matched = _match_header(cells)
         if matched is None:
             continue
         schema, columns, duplicates = matched
-        picks = list(columns.items())
-        rows: list[int] = []
-        cells_by_key: dict[str, list[object]] = {key: [] for key, _ in picks}
-        width_ok = [(key, index) for key, index in picks]
-        for data_offset in range(offset + 1, len(grid)):
-            line = grid[data_offset]
-            values = [line[i] if i < len(line) else None for _, i in width_ok]
-            if all(_is_blank(v) for v in values):
-                continue
-            first = next(v for v in values if not _is_blank(v))
-            if isinstance(first, str) and first.strip().lower() in TOTAL_WORDS:
-                continue
-            rows.append(row0 + data_offset + 1)
-            for (key, _), value in zip(width_ok, values, strict=True):
-                cells_by_key[key].append(value)
+        data = grid[offset + 1 :]
+        width = max((len(line) for line in data), default=0)
+        if any(len(line) != width for line in data):  # CSV rows may be ragged
+            data = [list(line) + [""] * (width - len(line)) for line in data]
+        cells = np.empty((len(data), width), dtype=object)
+        if data and width:
+            cells[:] = data
+        blank_column = np.full(len(data), "", dtype=object)
+        encoded = {
+            key: _encode(cells[:, index] if index < width else blank_column)
+            for key, index in columns.items()
+        }
+        # Blank rows are dropped, and so are 合计/总计 rows whose first filled cell says so.
+        blank = np.ones(len(data), dtype=bool)
+        total = np.zeros(len(data), dtype=bool)
+        for key in sorted(columns, key=columns.get):
+            column_blank = encoded[key].blank_mask()
+            total |= blank & encoded[key].mask_of(_is_total)
+            blank &= column_blank
+        keep = ~(blank | total)
+        rows = (np.arange(len(data), dtype=np.int32) + (row0 + offset + 2))[keep]
         return RawSheet(
             name=name,
             kind=schema.kind,
@@ -177,7 +223,7 @@ def _scan_grid(name: str, grid: list[list[object]], start: tuple[int, int]) -> R
             columns={key: col0 + index for key, index in columns.items()},
             duplicates=[(k, col0 + a, col0 + b) for k, a, b in duplicates],
             rows=rows,
-            cells=cells_by_key,
+            cells={key: column.take(keep) for key, column in encoded.items()},
         )
     return None
 
@@ -215,11 +261,26 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+# Literal markers of a formula (<f>, <f t=…>, <x:f>) or an error cell (t="e"); bytes.find is fast.
+_SUSPECTS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b't="e"')
+
+
 def _broken_cells(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
-    """Cells calamine reads as blank but are not: formulas without a cached value, error values."""
+    """Cells calamine reads as blank but are not: formulas without a cached value, error values.
+
+    The sheet XML is streamed in chunks and only parsed when it holds a formula or an error cell
+    at all, so a plain 300k-row log costs one inflate pass and no extra memory.
+    """
+    overlap = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 22):
+            window = overlap + chunk
+            if any(marker in window for marker in _SUSPECTS):
+                break
+            overlap = chunk[-16:]
+        else:
+            return {}
     xml = archive.read(part)
-    if b"<f" not in xml and b't="e"' not in xml:
-        return {}
     broken = {}
     for attrs_text, inner in _CELL.findall(xml):
         attrs = _attrs(attrs_text)
@@ -639,7 +700,7 @@ def read_folder(
     """Read every workbook under `folder` into one Table per kind; never raises on bad files."""
     paths = find_workbooks(folder)
     issues: list[Issue] = []
-    blocks: dict[str, list[tuple[Source, dict[str, list[object]], list[int]]]] = {}
+    blocks: dict[str, list[tuple[Source, dict[str, np.ndarray], np.ndarray]]] = {}
     files = []
     for path, raw in read_files_isolated(paths, jobs=jobs, progress=progress):
         name = path.relative_to(folder).as_posix()
@@ -663,9 +724,17 @@ def read_folder(
 
 def _parse_sheet(
     sheet: RawSheet, source: Source, date1904: bool, issues: list[Issue]
-) -> dict[str, list[object]]:
+) -> dict[str, np.ndarray]:
+    """Parse each distinct value once, spread the results over the rows, report at each cell."""
     schema = SHEETS_BY_KIND[sheet.kind]
     title = {"zh": schema.zh, "en": schema.en}
+
+    def at(key: str | None, position: int) -> Location:
+        row = int(sheet.rows[position])
+        if key is None:
+            return Location(source.file, source.sheet, None, row)
+        return Location(source.file, source.sheet, f"{column_letter(sheet.columns[key])}{row}", row)
+
     for column in schema.required:
         if column.key not in sheet.columns:
             issues.append(
@@ -687,66 +756,88 @@ def _parse_sheet(
                 },
             )
         )
-    if not sheet.rows:
+    if not len(sheet.rows):
         issues.append(Issue("SB-H004", Location(source.file, source.sheet, row=sheet.header_row)))
-    parsed: dict[str, list[object]] = {}
+
+    # Formula cells without a result and error cells: reported as such, read as blank.
+    broken: dict[str, dict[int, str]] = defaultdict(dict)
+    if sheet.broken:
+        by_letter = {column_letter(index): key for key, index in sheet.columns.items()}
+        for ref, what in sheet.broken.items():
+            letters = ref.rstrip("0123456789")
+            key = by_letter.get(letters)
+            if key is None or not ref[len(letters) :].isdigit():
+                continue
+            position = int(np.searchsorted(sheet.rows, int(ref[len(letters) :])))
+            if position < len(sheet.rows) and sheet.rows[position] == int(ref[len(letters) :]):
+                broken[key][position] = what
+                code, params = ("SB-V007", {}) if what == "formula" else ("SB-V010", {"raw": what})
+                issues.append(Issue(code, at(key, position), params))
+
+    parsed: dict[str, np.ndarray] = {}
     for column in schema.columns:
         if column.key not in sheet.cells:
             continue
-        letter = column_letter(sheet.columns[column.key])
-
-        def report(index: int, code: str, params: dict, letter: str = letter) -> None:
-            row = sheet.rows[index]
-            cell = f"{letter}{row}"
-            if cell in sheet.broken:
-                return  # reported below as a formula or error cell
-            issues.append(Issue(code, Location(source.file, source.sheet, cell, row), params))
-
-        values = parse_column(column, sheet.cells[column.key], date1904, report)
-        for index, value in enumerate(values):
-            cell = f"{letter}{sheet.rows[index]}"
-            if cell in sheet.broken:
-                values[index] = None
-                kind = sheet.broken[cell]
-                code, params = ("SB-V007", {}) if kind == "formula" else ("SB-V010", {"raw": kind})
-                issues.append(
-                    Issue(
-                        code, Location(source.file, source.sheet, cell, sheet.rows[index]), params
+        encoded = sheet.cells[column.key]
+        bad: list[tuple[int, str, dict]] = []
+        values = parse_column(
+            column,
+            encoded.uniques,
+            date1904,
+            lambda index, code, params, bad=bad: bad.append((index, code, params)),
+        )
+        skip = broken.get(column.key, {})
+        for index, code, params in bad:
+            for position in np.flatnonzero(encoded.codes == index):
+                if position not in skip:
+                    issues.append(Issue(code, at(column.key, position), params))
+        if column.required:
+            for position in np.flatnonzero(encoded.blank_mask()):
+                if position not in skip:
+                    issues.append(
+                        Issue("SB-V001", at(column.key, position), {"column": column_names(column)})
                     )
-                )
-            elif value is None and column.required and _is_blank(sheet.cells[column.key][index]):
-                issues.append(
-                    Issue(
-                        "SB-V001",
-                        Location(source.file, source.sheet, cell, sheet.rows[index]),
-                        {"column": column_names(column)},
-                    )
-                )
-            elif column.type is ColumnType.PERSON and value and PLACEHOLDER.match(value):
-                issues.append(
-                    Issue(
-                        "SB-V009",
-                        Location(source.file, source.sheet, cell, sheet.rows[index]),
-                        {"column": column_names(column), "raw": value},
-                    )
-                )
-        parsed[column.key] = values
+        if column.type is ColumnType.PERSON:
+            for index, value in enumerate(values):
+                if value and PLACEHOLDER.match(value):
+                    for position in np.flatnonzero(encoded.codes == index):
+                        issues.append(
+                            Issue(
+                                "SB-V009",
+                                at(column.key, position),
+                                {"column": column_names(column), "raw": value},
+                            )
+                        )
+        lookup = np.empty(len(values) + 1, dtype=object)
+        lookup[: len(values)] = values
+        lookup[len(values)] = None  # code -1: a missing cell
+        spread = lookup[encoded.codes]
+        for position in skip:
+            spread[position] = None
+        parsed[column.key] = spread
     return parsed
 
 
 def _merge(
-    schema: SheetSchema, parts: list[tuple[Source, dict[str, list[object]], list[int]]]
+    schema: SheetSchema, parts: list[tuple[Source, dict[str, np.ndarray], np.ndarray]]
 ) -> Table:
     sources = [source for source, _, _ in parts]
-    data: dict[str, list[object]] = {}
+    data: dict[str, object] = {}
     for column in schema.columns:
-        merged: list[object] = []
-        for _, parsed, rows in parts:
-            merged.extend(parsed.get(column.key, [None] * len(rows)))
-        data[column.key] = merged
-    data["_source"] = [i for i, (_, _, rows) in enumerate(parts) for _ in rows]
-    data["_row"] = [row for _, _, rows in parts for row in rows]
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    frame["_source"] = frame["_source"].astype("int64")
-    frame["_row"] = frame["_row"].astype("int64")
+        pieces = [
+            parsed.get(column.key, np.full(len(rows), None, dtype=object))
+            for _, parsed, rows in parts
+        ]
+        data[column.key] = np.concatenate(pieces) if pieces else np.empty(0, dtype=object)
+    data["_source"] = np.concatenate(
+        [np.full(len(rows), i, dtype=np.int64) for i, (_, _, rows) in enumerate(parts)]
+    )
+    data["_row"] = np.concatenate([rows.astype(np.int64) for _, _, rows in parts])
+    # dtype=object keeps Python values (Decimal, date, None): no float, no NaN, no inferred str.
+    frame = pd.DataFrame(
+        {
+            key: pd.Series(values, dtype=object if key[0] != "_" else None, copy=False)
+            for key, values in data.items()
+        }
+    )
     return Table(schema, frame, sources)

@@ -49,8 +49,11 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = value if isinstance(value, str) else str(value)
-    text = unicodedata.normalize("NFKC", text)
-    return text.replace("_x000D_", "").strip()
+    if not unicodedata.is_normalized("NFKC", text):  # the quick check is far cheaper than NFKC
+        text = unicodedata.normalize("NFKC", text)
+    if "_x000D_" in text:  # a carriage return escaped by some writers
+        text = text.replace("_x000D_", "")
+    return text.strip()
 
 
 @lru_cache(maxsize=65536)
