@@ -2,7 +2,16 @@
 
 __version__ = "0.1.0"
 
-from salesbook.batch import CheckResult, SalesbookError, check_folder, run
+from salesbook.batch import (
+    CheckResult,
+    Folder,
+    RunResult,
+    SalesbookError,
+    check_folder,
+    load,
+    run,
+)
+from salesbook.config import Config, load_config
 from salesbook.issues import CODES, Issue, Location, Severity
 from salesbook.read import Book, Table, read_folder
 from salesbook.values import Period, parse_period
@@ -11,13 +20,18 @@ __all__ = [
     "CODES",
     "Book",
     "CheckResult",
+    "Config",
+    "Folder",
     "Issue",
     "Location",
     "Period",
+    "RunResult",
     "SalesbookError",
     "Severity",
     "Table",
     "check_folder",
+    "load",
+    "load_config",
     "parse_period",
     "read_folder",
     "run",

@@ -123,7 +123,24 @@ def validate(
     help="输出文件夹 Output folder.",
 )
 @lang_option
-@period_option
+@click.option(
+    "--period",
+    callback=_period,
+    metavar="PERIOD",
+    help="计算周期，如 2026-10、2026Q4、2026；默认取有数据的最近一个月。",
+)
+@click.option(
+    "--as-of",
+    callback=_date,
+    metavar="DATE",
+    help="截至日期，用于时间进度（默认：周期内数据的最晚日期）。",
+)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="历史数据库位置（默认 OUTPUT/history.sqlite）。",
+)
 @today_option
 @jobs_option
 def run_command(
@@ -131,15 +148,59 @@ def run_command(
     output: Path,
     lang: str,
     period: Period | None,
+    as_of: dt.date | None,
+    history: Path | None,
     today: dt.date | None,
     jobs: int | None,
 ) -> None:
-    """月度批处理：校验并写出结果到输出文件夹。Run the monthly batch into OUTPUT."""
-    result, written = run(folder, output, period=period, today=today, jobs=jobs, lang=lang)
-    echo_summary(result, lang)
-    for path in written:
-        click.echo(("已写出 " if lang == "zh" else "Written ") + str(path))
+    """月度批处理：校验、计算并写出结果到输出文件夹。Run the monthly batch into OUTPUT."""
+    result = run(
+        folder,
+        output,
+        period=period,
+        today=today,
+        as_of=as_of,
+        history=history,
+        jobs=jobs,
+        lang=lang,
+    )
+    run_period = result.figures.run
+    zh = lang != "en"
+    how = ("（按数据自动选择）" if zh else " (chosen from the data)") if run_period.chosen else ""
+    click.echo(
+        f"计算周期 {run_period.period.label}{how}，截至 {run_period.as_of}。"
+        if zh
+        else f"Period {run_period.period.label}{how}, as of {run_period.as_of}."
+    )
+    if run_period.quarter_to_date:
+        click.echo("另含季度累计与年度累计。" if zh else "Also quarter-to-date and year-to-date.")
+    echo_summary(result.check, lang)
+    click.echo(
+        ("已写出 " if zh else "Written ")
+        + f"{len(result.written)} "
+        + ("个文件到 " if zh else "files to ")
+        + str(output)
+    )
     sys.exit(result.exit_code)
+
+
+@cli.command(name="history")
+@click.argument(
+    "database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("output/history.sqlite"),
+)
+def history_command(database: Path) -> None:
+    """列出历史数据库中保存的各期数据。List the periods stored in the history database."""
+    from salesbook.ledger import stored
+
+    rows = stored(database)
+    if not rows:
+        click.echo(f"{database}：还没有历史数据 (no history yet)")
+        return
+    click.echo("周期 period   类型 kind   截至 as-of    数据条数 figures")
+    for period, kind, as_of, count in rows:
+        click.echo(f"{period:<12} {kind:<9} {as_of:<12} {count}")
 
 
 @cli.command()

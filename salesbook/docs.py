@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from salesbook.config import SETTINGS
 from salesbook.issues import code_table
 from salesbook.schemas import WORKBOOKS
 
@@ -19,7 +20,16 @@ def kinds_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"codes": code_table, "kinds": kinds_table}
+def settings_table() -> str:
+    """Every salesbook.toml setting with its default and meaning."""
+    lines = ["| setting | default | 含义 | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        default = str(setting.default).replace("|", "\\|")
+        lines.append(f"| `{setting.key}` | `{default}` | {setting.help_zh} | {setting.help_en} |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"codes": code_table, "kinds": kinds_table, "settings": settings_table}
 
 
 def render(text: str) -> str:

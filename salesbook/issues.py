@@ -1,7 +1,7 @@
 """Issue codes, severities, locations and messages (zh/en): one registry, never raised, only collected.
 
 A released code never changes meaning: retire it, never reuse it. Families: F file, H header/sheet,
-V value, T targets, U follow-ups, P appraisal, M health, R review and plan.
+V value, T targets, U follow-ups, P appraisal, M health, R review and plan, C settings.
 """
 
 from __future__ import annotations
@@ -45,6 +45,22 @@ class IssueType:
 CODES: dict[str, IssueType] = {
     t.code: t
     for t in [
+        # configuration (salesbook.toml)
+        IssueType(
+            "SB-C001",
+            E,
+            "设置文件格式有误，已全部使用默认值（{detail}）",
+            "The settings file is not valid TOML; all defaults are used ({detail})",
+        ),
+        IssueType(
+            "SB-C002", E, "未知的设置项「{key}」，已忽略", "Unknown setting '{key}'; ignored"
+        ),
+        IssueType(
+            "SB-C003",
+            E,
+            "设置项「{key}」的值「{raw}」无效，已使用默认值",
+            "Setting '{key}' has an invalid value '{raw}'; the default is used",
+        ),
         # files
         IssueType(
             "SB-F001",
@@ -226,6 +242,18 @@ CODES: dict[str, IssueType] = {
             "上级「{person}」不在团队名册中",
             "Manager '{person}' is not on the roster",
         ),
+        IssueType(
+            "SB-T011",
+            E,
+            "「{overall}」按{kind}分解合计 {total}，超出总体目标 {amount}",
+            "'{overall}' broken down by {kind} sums to {total}, {amount} over the overall target",
+        ),
+        IssueType(
+            "SB-T012",
+            W,
+            "「{overall}」按{kind}分解合计 {total}，比总体目标少 {amount}",
+            "'{overall}' broken down by {kind} sums to {total}, {amount} under the overall target",
+        ),
         # follow-ups
         IssueType(
             "SB-U001",
@@ -275,6 +303,36 @@ CODES: dict[str, IssueType] = {
             W,
             "「{person}」在评估表中出现了不止一次（另见 {other}）",
             "'{person}' is appraised more than once (see also {other})",
+        ),
+        IssueType(
+            "SB-P003",
+            W,
+            "填写的达成率 {entered} 与计算结果 {computed} 不符",
+            "Entered attainment {entered} differs from the computed {computed}",
+        ),
+        IssueType(
+            "SB-P004",
+            W,
+            "填写的综合评分 {entered} 与评分卡计算结果 {computed} 相差较大",
+            "Entered score {entered} is far from the scorecard's {computed}",
+        ),
+        IssueType(
+            "SB-P005",
+            W,
+            "等级「{entered}」与评分 {score} 对应的等级「{computed}」不符",
+            "Grade '{entered}' does not match '{computed}' for the score {score}",
+        ),
+        IssueType(
+            "SB-P006",
+            W,
+            "「{person}」在评估表中，但没有个人销售目标",
+            "'{person}' is appraised but has no individual sales target",
+        ),
+        IssueType(
+            "SB-P007",
+            W,
+            "「{person}」有个人销售目标，但评估表中没有此人",
+            "'{person}' has an individual sales target but no appraisal",
         ),
         # health
         IssueType(

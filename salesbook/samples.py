@@ -21,6 +21,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from salesbook.batch import SalesbookError, write_atomically
 from salesbook.checks import split_dimension, split_overall
+from salesbook.config import CONFIG_NAME, commented_toml
 from salesbook.report import set_text
 from salesbook.schemas import (
     APPRAISAL,
@@ -274,11 +275,13 @@ def write_templates(folder: Path, lang: str = "zh", force: bool = False) -> list
         raise SalesbookError(f"不支持的表头语言：{lang} (unsupported header language: {lang})")
     folder = Path(folder)
     targets = [(kind, folder / f"{kind.title(lang)}.xlsx") for kind in WORKBOOKS]
-    _refuse_overwrite(folder, (path for _, path in targets), force)
+    settings = folder / CONFIG_NAME
+    _refuse_overwrite(folder, [*(path for _, path in targets), settings], force)
     folder.mkdir(parents=True, exist_ok=True)
     for kind, path in targets:
         _write_template(kind, path, lang)
-    return sorted(path for _, path in targets)
+    settings.write_text(commented_toml(), encoding="utf-8")  # every setting, at its default
+    return sorted([*(path for _, path in targets), settings])
 
 
 def _write_template(kind: WorkbookKind, path: Path, lang: str) -> None:

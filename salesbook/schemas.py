@@ -390,9 +390,22 @@ APPRAISAL = SheetSchema(
         ),
         Column("grade", "等级", "等級", "grade", C, choices=GRADES, width=10),
         Column("suggestion", "改进建议", "改進建議", "suggestion", T, width=28),
+        # The manager's qualitative part of the score (seed 001 asks for both kinds), 0-100.
+        Column("manager_score", "主管评分", "主管評分", "manager score", NUM, width=10),
     ),
     example_rows=(  # seed 000, template 3
-        ("*", "30万元", "33万元", "110%", "10个", "90%", 92, "优秀", "挖掘大客户潜力，提升客单价"),
+        (
+            "*",
+            "30万元",
+            "33万元",
+            "110%",
+            "10个",
+            "90%",
+            92,
+            "优秀",
+            "挖掘大客户潜力，提升客单价",
+            None,
+        ),
         (
             "*",
             "25万元",
@@ -403,6 +416,7 @@ APPRAISAL = SheetSchema(
             75,
             "待改进",
             "加强客户需求分析，优化谈判策略",
+            None,
         ),
     ),
 )

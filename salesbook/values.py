@@ -108,7 +108,17 @@ def _float_decimal(value: float) -> Decimal:
     """A float cell as the Decimal a person typed: repr gives the shortest round-trip digits."""
     if value != value or value in (float("inf"), float("-inf")):
         raise BadValue("not a number")
-    return Decimal(repr(value))
+    return canonical(Decimal(repr(value)))
+
+
+def canonical(number: Decimal) -> Decimal:
+    """Whole numbers without a fraction part (40.0 -> 40, 1.2亿 -> 120000000), others as typed."""
+    if number != number.to_integral_value():
+        return number
+    try:
+        return number.quantize(1)
+    except InvalidOperation:  # more digits than Decimal's precision: keep it as it is
+        return number
 
 
 def _chinese_numeral(text: str) -> Decimal:
@@ -143,7 +153,7 @@ def _amount(text: str, units: Iterable[str]) -> Decimal:
         if not _NUMBER.match(match["num"]):
             raise BadValue(text)
         try:
-            return Decimal(number) * _SCALE[(match["scale"] or "").lower()]
+            return canonical(Decimal(number) * _SCALE[(match["scale"] or "").lower()])
         except InvalidOperation as error:
             raise BadValue(text) from error
     return _chinese_numeral(text)

@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from salesbook.cli import cli
-from salesbook.schemas import SHEETS_BY_KIND
+from salesbook.schemas import HEALTH_MONITORING, SHEETS_BY_KIND
+
+HEALTH_SEED = HEALTH_MONITORING.example_rows
 
 TODAY = "2026-11-25"
 
@@ -146,3 +148,163 @@ def validate_json(folder: Path, *args: str) -> tuple[int, dict]:
 def found(report: dict) -> set[tuple[str, str]]:
     """(code, location) pairs of a JSON report."""
     return {(i["code"], i["location"]) for i in report["issues"]}
+
+
+SEED_PEOPLE = [
+    ["王总", "S000", "销售总监", "", "", "", "2019-01-01", "", "在职"],
+    ["张经理", "S001", "区域经理", "华东", "华东一组", "王总", "2020-03-01", "", "在职"],
+    ["李明", "S002", "销售代表", "华东", "华东一组", "张经理", "2021-05-01", "", "在职"],
+    ["王芳", "S003", "销售代表", "华东", "华东一组", "张经理", "2022-07-01", "", "在职"],
+]
+
+
+@pytest.fixture
+def seed_org(tmp_path: Path) -> Path:
+    """The seed rows of SPEC §1 with real names: targets, roster, appraisal, follow-ups, health."""
+    folder = tmp_path / "workbooks"
+    write_book(
+        folder / "销售目标分解表.xlsx",
+        {
+            "总体目标": (
+                headers("target_overall"),
+                [
+                    ["季度销售额", "100万元", "元", "2023Q4", "2023-10-01", "2023-12-31"],
+                    ["新客户开发", "30", "个", "2023Q4", "2023-10-01", "2023-12-31"],
+                ],
+            ),
+            "目标分解": (
+                headers(
+                    "target_breakdown",
+                    keys=["overall", "dimension", "target", "owner", "deadline", "standard"],
+                ),
+                [
+                    [
+                        "季度销售额100万元",
+                        "区域-华东区域",
+                        "40万元",
+                        "张经理",
+                        "2023年12月31日",
+                        "月度销售额≥13.3万元",
+                    ],
+                    ["季度销售额100万元", "区域-华南区域", "60万元", "王总", "2023年12月31日", ""],
+                    [
+                        "季度销售额100万元",
+                        "产品-产品A",
+                        "60万元",
+                        "华东一组",
+                        "2023年12月31日",
+                        "新客户签约≥20个",
+                    ],
+                    ["季度销售额100万元", "产品-产品B", "40万元", "华东一组", "2023年12月31日", ""],
+                    ["季度销售额100万元", "个人-李明", "30万元", "李明", "2023年12月31日", ""],
+                    ["季度销售额100万元", "个人-王芳", "25万元", "王芳", "2023年12月31日", ""],
+                    ["季度销售额100万元", "个人-张经理", "45万元", "张经理", "2023年12月31日", ""],
+                    [
+                        "新客户开发30个",
+                        "个人-李明",
+                        "8个",
+                        "李明",
+                        "2023年12月31日",
+                        "客户转化率≥15%",
+                    ],
+                ],
+            ),
+            "团队名册": (headers("roster"), SEED_PEOPLE),
+        },
+    )
+    write_book(
+        folder / "销售业绩评估表.xlsx",
+        {
+            "评估": (
+                headers("appraisal"),
+                [
+                    [
+                        "李明",
+                        "30万元",
+                        "33万元",
+                        "110%",
+                        "10个",
+                        "90%",
+                        92,
+                        "优秀",
+                        "挖掘大客户潜力，提升客单价",
+                    ],
+                    [
+                        "王芳",
+                        "25万元",
+                        "20万元",
+                        "80%",
+                        "6个",
+                        "75%",
+                        75,
+                        "待改进",
+                        "加强客户需求分析，优化谈判策略",
+                    ],
+                    ["张经理", "45万元", "45万元", "", "5个", "80%", "", "", ""],
+                ],
+            )
+        },
+    )
+    write_book(
+        folder / "跟进记录.xlsx",
+        {
+            "Sheet1": (
+                headers("follow_up", keys=[*FOLLOW_UP_KEYS, "stage", "entered"]),
+                [
+                    [
+                        "科技公司",
+                        "李明",
+                        "2023-10-10",
+                        "电话",
+                        "询问产品A参数及供货周期",
+                        "需定制化功能",
+                        "发送方案报价单",
+                        "2023-10-15",
+                        "需求诊断",
+                        "2023-10-10",
+                    ],
+                    [
+                        "YY集团",
+                        "王芳",
+                        "2023-10-11",
+                        "上门拜访",
+                        "现场演示产品B，表达合作意向",
+                        "需对比竞品价格",
+                        "提供竞品对比分析",
+                        "2023-10-20",
+                        "方案呈现",
+                        "2023-10-16",
+                    ],
+                    [
+                        "科技公司",
+                        "李明",
+                        "2023-10-13",
+                        "微信",
+                        "确认报价",
+                        "接受报价",
+                        "签合同",
+                        "2023-10-31",
+                        "合同签订",
+                        "2023-10-13",
+                    ],
+                ],
+            )
+        },
+    )
+    write_book(
+        folder / "销售流程健康度.xlsx",
+        {
+            "健康度监控": (headers("health_monitoring"), [list(r) for r in HEALTH_SEED]),
+            "指标数据": (
+                headers("health_data", keys=["period", "indicator", "value"]),
+                [
+                    ["2023Q3", "平均销售周期", "95天"],
+                    ["2023-10", "平均销售周期", "85天"],
+                    ["2023-10", "需求匹配度", "70%"],
+                    ["2023-10", "流程节点完成率", "85%"],
+                    ["2023-10", "客户满意度(NPS)", 52],
+                ],
+            ),
+        },
+    )
+    return folder

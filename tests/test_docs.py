@@ -29,3 +29,13 @@ def test_documented_commands_exist() -> None:
     documented = set(re.findall(r"`salesbook (\w+)", text))
     assert documented <= set(cli.commands), documented - set(cli.commands)
     assert set(cli.commands) <= documented
+
+
+def test_every_setting_is_documented_and_used() -> None:
+    from salesbook.config import _FIELDS, SETTINGS, WEIGHT_KEYS
+
+    text = README.read_text(encoding="utf-8")
+    keys = {s.key for s in SETTINGS}
+    assert keys == set(_FIELDS) | {f"scorecard.{k}" for k in WEIGHT_KEYS}
+    for key in keys:
+        assert f"| `{key}` |" in text, key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from conftest import headers, validate_json
 
 from salesbook.cli import cli
+from salesbook.config import default_config, load_config
 from salesbook.read import read_folder
 from salesbook.schemas import (
     APPRAISAL,
@@ -77,8 +79,12 @@ def test_init_writes_one_blank_workbook_per_kind(tmp_path: Path) -> None:
     code, output = invoke("init", str(tmp_path / "blank"))
     assert code == 0, output
     names = {p.name for p in (tmp_path / "blank").iterdir()}
-    assert names == {f"{kind.title()}.xlsx" for kind in WORKBOOKS}
-    assert len(output.splitlines()) == len(WORKBOOKS)
+    assert names == {f"{kind.title()}.xlsx" for kind in WORKBOOKS} | {"salesbook.toml"}
+    assert len(output.splitlines()) == len(WORKBOOKS) + 1
+    # the commented settings file reads back as exactly the defaults
+    folder, issues = load_config(tmp_path / "blank")
+    assert issues == []
+    assert folder == replace(default_config(), source=str(tmp_path / "blank" / "salesbook.toml"))
 
 
 def test_init_template_has_headers_dropdowns_and_frozen_header(tmp_path: Path) -> None:
