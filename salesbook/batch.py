@@ -182,6 +182,10 @@ def run(
     return RunResult(check, figures, written)
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write to a temporary file beside `target`, then move it into place: whole or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +193,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     os.close(handle)
     try:
         write(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing
         os.replace(temporary, target)
     except PermissionError as error:
         raise SalesbookError(f"无法写入 {target}（文件是否在 Excel 中打开？）：{error}") from error

@@ -32,6 +32,7 @@ from salesbook.values import (
 from salesbook.workdays import WorkCalendar
 
 FEN = Decimal("0.01")
+INTERNAL = {"json": False}  # positions in the merged tables: for the writers, not for figures.json
 RATIO = Decimal("0.0001")
 HUNDRED = Decimal(100)
 STAGE_ORDER = [s.value for s in STAGES]
@@ -121,7 +122,7 @@ class Standard:
 
 @dataclass
 class TargetFigure:
-    row: int  # position in the breakdown table
+    row: int = field(metadata=INTERNAL)  # position in the breakdown table
     overall: str
     metric: str
     dimension_type: str | None
@@ -215,19 +216,36 @@ def roster_people(book: Book) -> People:
 
 
 def overall_targets(book: Book) -> dict[str, tuple[Quantity, Period | None]]:
-    """Metric key -> (overall target, its period), from the 总体目标 sheet."""
+    """Metric key -> (overall target, its period), from the 总体目标 sheet.
+
+    The unit comes from the value (`100万元`) or else from the 单位 column (`30` with unit `个`).
+    """
     table = book.table("target_overall")
     found: dict[str, tuple[Quantity, Period | None]] = {}
     if table is None:
         return found
-    for metric, target, period in zip(
-        table.column("metric"), table.column("target"), table.column("period"), strict=True
+    for metric, target, unit, period in zip(
+        table.column("metric"),
+        table.column("target"),
+        table.column("unit"),
+        table.column("period"),
+        strict=True,
     ):
         if metric and isinstance(target, Quantity):
+            if target.unit is None and unit:
+                target = Quantity(target.amount, _unit_of(unit))
             found.setdefault(
                 choice_key(metric), (target, period if isinstance(period, Period) else None)
             )
     return found
+
+
+def _unit_of(text: str) -> str | None:
+    """A 单位 cell as 元 (money) or 个 (a count): `元`, `万元`, `个`, `家`, `人`…"""
+    text = text.strip()
+    if "元" in text or text.lower() in ("rmb", "cny", "yuan"):
+        return "元"
+    return "个" if text else None
 
 
 def compute_targets(
@@ -260,7 +278,9 @@ def compute_targets(
         whole, period = overall.get(choice_key(metric), (embedded, None))
         period = period or _default_target_period(run)
         split = split_dimension(dimension) if dimension else None
-        unit = target.unit or (whole.unit if whole else None)
+        unit = (
+            target.unit or (whole.unit if whole else None) or (embedded.unit if embedded else None)
+        )
         figure = TargetFigure(
             i,
             overall_text,
@@ -447,7 +467,7 @@ class CustomerStatus:
     overdue: bool = False
     stale: bool = False
     pool_date: dt.date | None = None
-    row: int = 0  # position of the latest follow-up in the table
+    row: int = field(default=0, metadata=INTERNAL)  # position of the latest follow-up
 
 
 @dataclass
@@ -457,9 +477,9 @@ class FollowUpFigures:
     channels: dict[str, int] = field(default_factory=dict)
     customers: list[CustomerStatus] = field(default_factory=list)
     funnel: list[dict[str, object]] = field(default_factory=list)
-    backfilled_rows: list[int] = field(default_factory=list)
-    incomplete_rows: list[int] = field(default_factory=list)
-    in_period_rows: list[int] = field(default_factory=list)
+    backfilled_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    incomplete_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    in_period_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     _stage_reach: dict[str, int] = field(default_factory=dict)  # customer -> furthest stage index
     _customer_owner: dict[str, str] = field(default_factory=dict)
 
@@ -650,7 +670,7 @@ GRADE_ORDER = ("优秀", "良好", "待改进")
 
 @dataclass
 class PersonFigure:
-    row: int
+    row: int = field(metadata=INTERNAL)  # position in the appraisal table
     name: str
     target: Decimal | None
     actual: Decimal | None
@@ -919,7 +939,7 @@ class IndicatorFigure:
     trend: list[tuple[str, Decimal]] = field(default_factory=list)
     target: str | None = None
     formula: str | None = None
-    row: int | None = None  # position in the monitoring table
+    row: int | None = field(default=None, metadata=INTERNAL)  # position in the monitoring table
 
 
 STATUS_LABELS = {"healthy": "健康", "watch": "关注", "alert": "预警"}
@@ -1054,6 +1074,9 @@ class Figures:
     review_items: list[dict[str, object]]
     issues: list[Issue]
     to_date: dict[str, dict[str, object]] = field(default_factory=dict)  # monthly runs: QTD, YTD
+    rollup: list[dict[str, object]] = field(default_factory=list)  # 区域 -> 小组 -> 个人
+    plans: list[PlanFigure] = field(default_factory=list)
+    money_unit: str = "元"  # how writers show money (config money_unit)
 
 
 def compute(
@@ -1094,6 +1117,7 @@ def compute(
     issues = allocation_issues(book, targets) + appraisal_issues(
         book, appraisal, config, targets, people
     )
+    plans, plan_issues = compute_plans(book, config, run, follow_ups)
     to_date = {}
     for key, span in (("quarter", run.quarter_to_date), ("year", run.year_to_date)):
         if span is not None:
@@ -1114,8 +1138,11 @@ def compute(
         awards,
         health,
         review_items(book, run),
-        issues,
+        issues + plan_issues,
         to_date,
+        rollup(targets, people),
+        plans,
+        config.money_unit,
     )
 
 
@@ -1162,8 +1189,8 @@ def jsonable(value: object) -> object:
     if hasattr(value, "__dataclass_fields__"):
         return {
             name: jsonable(getattr(value, name))
-            for name in value.__dataclass_fields__
-            if not name.startswith("_")
+            for name, spec in value.__dataclass_fields__.items()
+            if not name.startswith("_") and spec.metadata.get("json", True)
         }
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -1193,3 +1220,122 @@ def history_rows(figures: Figures) -> list[tuple[str, str, str, Decimal]]:
         if indicator.value is not None:
             rows.append(("indicator", _indicator_key(indicator.name), "value", indicator.value))
     return rows
+
+
+# --- roll-up and plans (SPEC §1.1, §1.5) -----------------------------------------------------------
+
+
+def rollup(targets: list[TargetFigure], people: People) -> list[dict[str, object]]:
+    """区域 → 小组 → 个人 sales targets and actuals, with what the level below adds up to."""
+    money = [t for t in targets if t.unit == "元"]
+    by_kind: dict[str, dict[str, TargetFigure]] = defaultdict(dict)
+    for figure in money:
+        if figure.dimension_type and figure.name:
+            by_kind[figure.dimension_type][_place_key(figure.name)] = figure
+    individual = by_kind.get("个人", {})
+    regions = sorted({r for r in people.region.values() if r})
+    tree = []
+    for region in regions:
+        members = {p for p, r in people.region.items() if r == region}
+        groups = sorted({people.group[p] for p in members if people.group.get(p)})
+        group_rows = []
+        for group in groups:
+            in_group = sorted(p for p in members if people.group.get(p) == group)
+            person_rows = [_level("个人", p, individual.get(_place_key(p)), []) for p in in_group]
+            group_rows.append(
+                _level("小组", group, by_kind.get("小组", {}).get(_place_key(group)), person_rows)
+            )
+        loose = sorted(p for p in members if not people.group.get(p))
+        children = group_rows + [
+            _level("个人", p, individual.get(_place_key(p)), []) for p in loose
+        ]
+        tree.append(
+            _level("区域", region, by_kind.get("区域", {}).get(_place_key(region)), children)
+        )
+    return tree
+
+
+def _level(
+    kind: str, name: str, figure: TargetFigure | None, children: list[dict[str, object]]
+) -> dict[str, object]:
+    below = [c["target"] for c in children if c["target"] is not None]
+    below_actual = [c["actual"] for c in children if c["actual"] is not None]
+    return {
+        "level": kind,
+        "name": name,
+        "target": figure.target if figure else None,
+        "actual": figure.actual if figure else None,
+        "attainment": figure.attainment if figure else None,
+        "children_target": sum(below, Decimal(0)) if below else None,
+        "children_actual": sum(below_actual, Decimal(0)) if below_actual else None,
+        "children": children,
+    }
+
+
+@dataclass
+class PlanFigure:
+    row: int = field(metadata=INTERNAL)  # position in the plan table
+    owner: str
+    customer: str
+    planned: int  # visits planned over the run period
+    visits: int  # visits made (上门拜访, or every channel if configured)
+    follow_ups: int  # follow-ups of any channel
+
+    @property
+    def attainment(self) -> Decimal | None:
+        return ratio(self.visits, self.planned)
+
+
+def compute_plans(
+    book: Book, config: Config, run: RunPeriod, follow_ups: FollowUpFigures
+) -> tuple[list[PlanFigure], list[Issue]]:
+    """Visits against the plan per key customer; R004 for a key customer never followed up."""
+    plan = book.table("sales_plan")
+    log = book.table("follow_up")
+    if plan is None:
+        return [], []
+    done: Counter = Counter()
+    visits: Counter = Counter()
+    if log is not None:
+        owners, customers, channels = (
+            log.column("owner"),
+            log.column("customer"),
+            log.column("channel"),
+        )
+        for i in follow_ups.in_period_rows:
+            key = (owners[i], customers[i])
+            done[key] += 1
+            if channels[i] == VISIT or (config.visits_any_channel and channels[i]):
+                visits[key] += 1
+    figures, issues = [], []
+    for i, (owner, period, customer, planned) in enumerate(
+        zip(
+            plan.column("owner"),
+            plan.column("period"),
+            plan.column("key_customer"),
+            plan.column("planned_visits"),
+            strict=True,
+        )
+    ):
+        if not owner or not customer or not isinstance(planned, int):
+            continue
+        if isinstance(period, Period) and not (
+            period.start <= run.period.end and run.period.start <= period.end
+        ):
+            continue  # a plan for another period
+        months = (
+            run.period.months
+            if not isinstance(period, Period)
+            else min(period.months, run.period.months)
+        )
+        key = (owner, customer)
+        figures.append(PlanFigure(i, owner, customer, planned * months, visits[key], done[key]))
+        if done[key] == 0 and log is not None:
+            issues.append(
+                Issue(
+                    "SB-R004",
+                    plan.location(i, "key_customer"),
+                    {"customer": customer, "owner": owner, "period": run.period.label},
+                )
+            )
+    return figures, issues

@@ -54,6 +54,7 @@ STATUS_FILLS = {
     "是": RED,
     "达标": GREEN,
     "未达标": RED,
+    "未跟进": RED,
 }
 HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")  # computed columns stand out from typed ones
 EDITABLE = {".xlsx", ".xlsm", ".xltx", ".xltm"}
@@ -68,6 +69,21 @@ class Computed:
     value: Callable[[int], object]
     status: bool = False  # coloured by conditional formatting
     fills: str | None = None  # an existing column key it fills when blank, instead of adding
+    format_of: Callable[[int], str | None] | None = None  # a per-row number format
+
+
+WAN = Decimal(10_000)
+
+
+def shown_money(value: Decimal | None, money_unit: str) -> Decimal | None:
+    """Money as the settings show it: yuan, or 万元 (value ÷ 10,000, exact)."""
+    if value is None or money_unit != "万元":
+        return value
+    return value / WAN
+
+
+def money_format(money_unit: str) -> str:
+    return '#,##0.00"万元"' if money_unit == "万元" else MONEY
 
 
 def _money_or_count(unit: str | None) -> str:
@@ -92,18 +108,55 @@ def target_columns(figures: Figures) -> list[Computed]:
             return "无数据"
         return "达标" if figure.standard.met else "未达标"
 
+    def amount(attribute: str) -> Callable[[int], object]:
+        def value(i: int) -> object:
+            figure = by_row.get(i)
+            if figure is None:
+                return None
+            raw = getattr(figure, attribute)
+            return shown_money(raw, figures.money_unit) if figure.unit == "元" else raw
+
+        return value
+
+    def format_of(i: int) -> str | None:
+        figure = by_row.get(i)
+        return money_format(figures.money_unit) if figure and figure.unit == "元" else "#,##0.00"
+
     return [
         Computed("占总体目标", PERCENT, get("share")),
-        Computed("月度目标", "#,##0.00", get("monthly")),
-        Computed("周目标", "#,##0.00", get("weekly")),
-        Computed("日目标(工作日)", "#,##0.00", get("daily")),
-        Computed("实际完成", "#,##0.00", get("actual"), fills="actual"),
+        Computed("月度目标", None, amount("monthly"), format_of=format_of),
+        Computed("周目标", None, amount("weekly"), format_of=format_of),
+        Computed("日目标(工作日)", None, amount("daily"), format_of=format_of),
+        Computed("实际完成", None, amount("actual"), fills="actual", format_of=format_of),
         Computed("达成率", PERCENT, get("attainment")),
-        Computed("差额", "#,##0.00", get("gap")),
+        Computed("差额", None, amount("gap"), format_of=format_of),
         Computed("时间进度", PERCENT, get("elapsed")),
         Computed("进度状态", None, pace, status=True),
-        Computed("预计期末完成", "#,##0.00", get("projection")),
+        Computed("预计期末完成", None, amount("projection"), format_of=format_of),
         Computed("完成标准判定", None, standard, status=True),
+    ]
+
+
+def plan_columns(figures: Figures) -> list[Computed]:
+    by_row = {p.row: p for p in figures.plans}
+
+    def get(attribute: str) -> Callable[[int], object]:
+        return lambda i: getattr(by_row[i], attribute) if i in by_row else None
+
+    def status(i: int) -> object:
+        plan = by_row.get(i)
+        if plan is None:
+            return None
+        if plan.follow_ups == 0:
+            return "未跟进"
+        return "达标" if plan.visits >= plan.planned else "未达标"
+
+    return [
+        Computed(f"本期计划拜访({figures.run.period.label})", COUNT, get("planned")),
+        Computed("实际拜访", COUNT, get("visits")),
+        Computed("跟进次数", COUNT, get("follow_ups")),
+        Computed("拜访完成率", PERCENT, get("attainment")),
+        Computed("计划执行", None, status, status=True),
     ]
 
 
@@ -184,6 +237,7 @@ COLUMNS_BY_KIND: dict[str, Callable[[Figures], list[Computed]]] = {
     "follow_up": follow_up_columns,
     "appraisal": appraisal_columns,
     "health_monitoring": health_columns,
+    "sales_plan": plan_columns,
 }
 
 
@@ -298,8 +352,11 @@ def _fill_sheet(
             if value is None:
                 continue
             set_text(cell, value)
-            if computed.number_format and not isinstance(value, str):
-                cell.number_format = computed.number_format
+            number_format = (
+                computed.format_of(position) if computed.format_of else computed.number_format
+            )
+            if number_format and not isinstance(value, str):
+                cell.number_format = number_format
         if computed.status and rows:
             letter = get_column_letter(column)
             area = f"{letter}{header_row + 1}:{letter}{last_row}"
@@ -348,18 +405,20 @@ def write_summary(figures: Figures, path: Path) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
     period = figures.run.period.label
+    unit = figures.money_unit
+    money = money_format(unit)
     targets = [f for f in figures.targets if f.unit == "元"]
     for kind, title in (("区域", "区域达成"), ("产品", "产品达成"), ("个人", "个人达成")):
         rows = [
             (
                 f.name,
                 f.owner,
-                f.target,
-                f.actual,
+                shown_money(f.target, unit),
+                shown_money(f.actual, unit),
                 f.attainment,
                 f.elapsed,
                 PACE_LABELS.get(f.pace or "", None),
-                f.projection,
+                shown_money(f.projection, unit),
             )
             for f in targets
             if f.dimension_type == kind
@@ -378,9 +437,44 @@ def write_summary(figures: Figures, path: Path) -> None:
                 "预计期末完成",
             ),
             rows,
-            (None, None, MONEY, MONEY, PERCENT, PERCENT, None, MONEY),
+            (None, None, money, money, PERCENT, PERCENT, None, money),
             chart=("达成率", 5, 1) if rows else None,
         )
+    flat: list[tuple] = []
+
+    def walk(level: dict[str, object], depth: int) -> None:
+        flat.append(
+            (
+                "　" * depth + str(level["name"]),
+                level["level"],
+                shown_money(level["target"], unit),
+                shown_money(level["children_target"], unit),
+                shown_money(level["actual"], unit),
+                level["attainment"],
+            )
+        )
+        for child in level["children"]:
+            walk(child, depth + 1)
+
+    for region in figures.rollup:
+        walk(region, 0)
+    _table(
+        workbook,
+        "层级汇总",
+        ("区域 › 小组 › 个人", "层级", "目标", "下级目标合计", "实际完成", "达成率"),
+        flat,
+        (None, None, money, money, money, PERCENT),
+    )
+    _table(
+        workbook,
+        "计划执行",
+        ("负责人", "重点客户", "计划拜访", "实际拜访", "跟进次数", "拜访完成率"),
+        [
+            (p.owner, p.customer, p.planned, p.visits, p.follow_ups, p.attainment)
+            for p in figures.plans
+        ],
+        (None, None, COUNT, COUNT, COUNT, PERCENT),
+    )
     reps = sorted(figures.follow_ups.reps.values(), key=lambda r: (r.region, r.owner))
     _table(
         workbook,
@@ -426,8 +520,8 @@ def write_summary(figures: Figures, path: Path) -> None:
             (
                 p.rank,
                 p.name,
-                p.target,
-                p.actual,
+                shown_money(p.target, unit),
+                shown_money(p.actual, unit),
                 p.attainment,
                 p.score,
                 p.grade,
@@ -435,7 +529,7 @@ def write_summary(figures: Figures, path: Path) -> None:
             )
             for p in people
         ],
-        (COUNT, None, MONEY, MONEY, PERCENT, "0.0", None, None),
+        (COUNT, None, money, money, PERCENT, "0.0", None, None),
         chart=("综合评分", 6, 2) if people else None,
     )
     _table(

@@ -358,6 +358,12 @@ CODES: dict[str, IssueType] = {
             "Due date {due} has passed but the status is '{status}'",
         ),
         IssueType("SB-R003", W, "计划拜访频次必须大于 0", "Planned visits must be greater than 0"),
+        IssueType(
+            "SB-R004",
+            W,
+            "重点客户「{customer}」在 {period} 没有任何跟进记录（负责人 {owner}）",
+            "Key customer '{customer}' has no follow-up in {period} (owner {owner})",
+        ),
     ]
 }
 

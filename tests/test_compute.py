@@ -235,3 +235,30 @@ def test_star_near_miss_says_why(seed_org: Path) -> None:
     star = compute_awards({"王芳": people["王芳"]}, default_config(), None)[0]
     assert star.winners == []
     assert star.near_misses == [("王芳", "达成率 98.0%，未达 100% 门槛")]
+
+
+def test_rollup_region_group_person(seed_org: Path) -> None:
+    figures = figures_of(seed_org)
+    east = next(r for r in figures.rollup if r["name"] == "华东")
+    assert east["target"] == Decimal(400000)
+    group = east["children"][0]
+    assert group["name"] == "华东一组"
+    assert [p["name"] for p in group["children"]] == ["张经理", "李明", "王芳"]
+    assert group["children_target"] == Decimal(1000000)  # 45万 + 30万 + 25万
+    assert group["children_actual"] == Decimal(980000)
+
+
+def test_plan_visits_and_key_customers_never_followed_up(seed_org: Path) -> None:
+    write_book(seed_org / "计划.xlsx", {"计划": (
+        headers("sales_plan", keys=["owner", "period", "key_customer", "planned_visits"]),
+        [["王芳", "2023-10", "YY集团", 2], ["李明", "2023-10", "长城公司", 1],
+         ["李明", "2023-12", "科技公司", 3]],
+    )})
+    figures = figures_of(seed_org, "2023-10", "2023-10-31")
+    plans = {(p.owner, p.customer): p for p in figures.plans}
+    assert set(plans) == {("王芳", "YY集团"), ("李明", "长城公司")}  # the December plan is not due
+    assert (plans[("王芳", "YY集团")].planned, plans[("王芳", "YY集团")].visits) == (2, 1)
+    assert plans[("王芳", "YY集团")].attainment == Decimal("0.5")
+    assert [(i.code, str(i.location)) for i in figures.issues if i.code == "SB-R004"] == [
+        ("SB-R004", "计划.xlsx › 计划 › C3")
+    ]

@@ -75,6 +75,8 @@ def test_summary_workbook_and_figures_json_agree(seed_org: Path, tmp_path: Path)
         "区域达成",
         "产品达成",
         "个人达成",
+        "层级汇总",
+        "计划执行",
         "跟进纪律",
         "评估排名",
         "奖项",
@@ -177,3 +179,44 @@ def test_settings_file_problems_are_issues_with_lines(seed_org: Path, tmp_path: 
     assert figures["config"]["grade_excellent"] == "95"
     people = {p["name"]: p for p in figures["figures"]["people"].values()}
     assert people["李明"]["grade"] == "良好"  # 92 is no longer 优秀 with the 95 threshold
+
+
+def test_money_in_wan_yuan_when_configured(seed_org: Path, tmp_path: Path) -> None:
+    (seed_org / "salesbook.toml").write_text('money_unit = "万元"\n', encoding="utf-8")
+    output = tmp_path / "output"
+    run(seed_org, output, "--period", "2023Q4")
+    sheet = openpyxl.load_workbook(output / "workbooks" / "销售目标分解表.xlsx")["目标分解"]
+    monthly = sheet.cell(2, header_index(sheet, "月度目标"))
+    assert round(monthly.value, 4) == 13.3333  # 40万 ÷ 3, shown in 万元
+    assert monthly.number_format == '#,##0.00"万元"'
+    count = sheet.cell(9, header_index(sheet, "月度目标"))  # 新客户开发: a count, not money
+    assert round(count.value, 2) == 2.67
+    regions = openpyxl.load_workbook(output / "汇总-2023Q4.xlsx")["区域达成"]
+    assert regions["C2"].value == 40
+    # figures.json keeps yuan whatever the display
+    figures = json.loads((output / "figures.json").read_text(encoding="utf-8"))["figures"]
+    assert figures["targets"][0]["target"] == "400000"
+
+
+def test_layout_of_inputs_is_kept_in_the_copies(tmp_path: Path) -> None:
+    folder = tmp_path / "blank"
+    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
+    log = openpyxl.load_workbook(folder / "客户跟进记录表.xlsx")
+    sheet = log.active
+    sheet.insert_rows(1)
+    sheet["A1"] = "华东区客户跟进记录表"
+    sheet.merge_cells("A1:H1")
+    log.save(folder / "客户跟进记录表.xlsx")
+    output = tmp_path / "output"
+    run(folder, output)
+    copy = openpyxl.load_workbook(output / "workbooks" / "客户跟进记录表.xlsx")
+    original = openpyxl.load_workbook(folder / "客户跟进记录表.xlsx")
+    for name in original.sheetnames:
+        before, after = original[name], copy[name]
+        assert after.merged_cells.ranges == before.merged_cells.ranges
+        assert [str(v.sqref) for v in after.data_validations.dataValidation] == \
+            [str(v.sqref) for v in before.data_validations.dataValidation]
+        assert after.freeze_panes == before.freeze_panes
+        for letter, dimension in before.column_dimensions.items():
+            assert after.column_dimensions[letter].width == dimension.width
+    assert copy.sheetnames == [*original.sheetnames, "问题清单"]
