@@ -542,8 +542,9 @@ def compute_follow_ups(
     entered = frame["entered"].tolist()
     stages = frame["stage"].tolist()
     actions = frame["next_action"].tolist()
-    keys = [*COMPLETENESS_KEYS, *(["informed"] if table.has("informed") else [])]
-    filled = frame[keys].notna().all(axis=1).tolist()
+    # Complete = every column of the seed's template filled (信息同步人 is optional: seed 000
+    # added it as an improvement, and many teams leave it blank when nobody else needs to know).
+    filled = frame[list(COMPLETENESS_KEYS)].notna().all(axis=1).tolist()
 
     # Every follow-up up to as-of, by customer in date order: for overdue, stale and process nodes.
     history: dict[str, list[int]] = defaultdict(list)
