@@ -129,6 +129,9 @@ def run(
     jobs: int | None = None,
     lang: str = "zh",
     progress: Callable[[Path], None] | None = None,
+    pdf: bool = True,
+    templates: Path | None = None,
+    duplex: bool = False,
 ) -> RunResult:
     """The monthly batch: read, check, compute, and write every output into `output`."""
     from salesbook import ledger
@@ -168,10 +171,13 @@ def run(
         "figures": jsonable(figures),
     }
     text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+    document = json.loads(text)  # the PDFs render from exactly what figures.json holds
     write_atomically(data, lambda p: p.write_text(text + "\n", encoding="utf-8"))
     written.append(data)
 
     written += fill_workbooks(loaded.book, figures, check.issues, folder, output / "workbooks")
+    if pdf:
+        written += render_documents(document, folder, output, history, lang, templates, duplex)
     ledger.record(
         history,
         figures.run.period,
@@ -200,3 +206,35 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def render_documents(
+    document: dict,
+    folder: Path,
+    output: Path,
+    history: Path,
+    lang: str,
+    templates: Path | None,
+    duplex: bool,
+) -> list[Path]:
+    """The PDFs, all from the figures document: letters, then the reports."""
+    from salesbook import ledger
+    from salesbook.letters import letter_contexts, letter_owners, render_letters
+    from salesbook.render import Renderer, template_dirs
+
+    renderer = Renderer(template_dirs(folder, templates), lang, document["config"]["money_unit"])
+    numbers = {}
+    for period, owners in letter_owners(document).items():
+        for owner, seq in ledger.letter_numbers(history, period, owners).items():
+            numbers[(period, owner)] = seq
+    written: list[Path] = []
+    contexts = letter_contexts(document, numbers)
+    en = lang == "en"
+    for period in dict.fromkeys(c.period for c in contexts):
+        batch = [c for c in contexts if c.period == period]
+        combined = output / (f"letters-{period}-all.pdf" if en else f"责任书-{period}-全部.pdf")
+        letters = render_letters(
+            renderer, batch, output / ("letters" if en else "责任书"), combined, duplex=duplex
+        )
+        written += [combined, *letters.files]
+    return written

@@ -141,6 +141,18 @@ def validate(
     default=None,
     help="历史数据库位置（默认 OUTPUT/history.sqlite）。",
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=True,
+    show_default=True,
+    help="是否生成 PDF（责任书、复盘报告、健康度报告、评估单）。",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="模板文件夹，逐个文件覆盖内置模板（默认还会查找 FOLDER/templates）。",
+)
+@click.option("--duplex", is_flag=True, help="双面打印：每份责任书补足为偶数页。")
 @today_option
 @jobs_option
 def run_command(
@@ -152,6 +164,9 @@ def run_command(
     history: Path | None,
     today: dt.date | None,
     jobs: int | None,
+    pdf: bool,
+    templates: Path | None,
+    duplex: bool,
 ) -> None:
     """月度批处理：校验、计算并写出结果到输出文件夹。Run the monthly batch into OUTPUT."""
     result = run(
@@ -163,6 +178,9 @@ def run_command(
         history=history,
         jobs=jobs,
         lang=lang,
+        pdf=pdf,
+        templates=templates,
+        duplex=duplex,
     )
     run_period = result.figures.run
     zh = lang != "en"

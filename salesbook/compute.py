@@ -143,6 +143,8 @@ class TargetFigure:
     pace: str | None = None  # ahead, on_track, watch, behind
     projection: Decimal | None = None
     standard: Standard | None = None
+    deadline: dt.date | None = None
+    dimension: str | None = None  # as typed: 区域-华东区域
 
 
 PACE_LABELS = {"ahead": "领先", "on_track": "正常", "watch": "关注", "behind": "落后"}
@@ -171,6 +173,7 @@ class People:
     region: dict[str, str] = field(default_factory=dict)  # name -> region
     group: dict[str, str] = field(default_factory=dict)  # name -> group
     role: dict[str, str] = field(default_factory=dict)
+    manager: dict[str, str] = field(default_factory=dict)
     active: set[str] = field(default_factory=set)
 
     def reps_in(self, kind: str | None, name: str | None) -> set[str] | None:
@@ -197,16 +200,18 @@ def roster_people(book: Book) -> People:
     table = book.table("roster")
     if table is None:
         return people
-    for name, role, region, group, status in zip(
+    for name, role, region, group, manager, status in zip(
         table.column("name"),
         table.column("role"),
         table.column("region"),
         table.column("group"),
+        table.column("manager"),
         table.column("status"),
         strict=True,
     ):
         if not name:
             continue
+        people.manager[name] = manager or ""
         people.region[name] = region or ""
         people.group[name] = group or ""
         people.role[name] = role or ""
@@ -260,6 +265,7 @@ def compute_targets(
     table = book.table("target_breakdown")
     if table is None:
         return []
+    deadlines = table.column("deadline")
     overall = overall_targets(book)
     figures = []
     for i, (overall_text, dimension, target, owner, actual) in enumerate(
@@ -292,6 +298,9 @@ def compute_targets(
             unit,
             period,
         )
+        deadline = deadlines[i]
+        figure.deadline = deadline if isinstance(deadline, dt.date) else None
+        figure.dimension = dimension
         if whole is not None and whole.amount > 0:
             figure.share = ratio(target.amount, whole.amount)
         workdays = calendar.workdays(period.start, period.end)
@@ -1078,6 +1087,7 @@ class Figures:
     rollup: list[dict[str, object]] = field(default_factory=list)  # 区域 -> 小组 -> 个人
     plans: list[PlanFigure] = field(default_factory=list)
     money_unit: str = "元"  # how writers show money (config money_unit)
+    roster: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> role, region, …
 
 
 def compute(
@@ -1144,6 +1154,15 @@ def compute(
         rollup(targets, people),
         plans,
         config.money_unit,
+        {
+            name: {
+                "role": people.role.get(name, ""),
+                "region": people.region.get(name, ""),
+                "group": people.group.get(name, ""),
+                "manager": people.manager.get(name, ""),
+            }
+            for name in sorted(people.role)
+        },
     )
 
 

@@ -27,6 +27,12 @@ CREATE TABLE IF NOT EXISTS runs (
     as_of TEXT NOT NULL,
     salesbook TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS letters (
+    period TEXT NOT NULL,         -- the targets' period the letter is for
+    owner TEXT NOT NULL,
+    seq INTEGER NOT NULL,         -- the document number's sequence: once given, kept
+    PRIMARY KEY (period, owner)
+);
 CREATE TABLE IF NOT EXISTS figures (
     period TEXT NOT NULL REFERENCES runs(period) ON DELETE CASCADE,
     scope TEXT NOT NULL,          -- person, region, indicator
@@ -131,3 +137,26 @@ def stored(path: Path) -> list[tuple[str, str, str, int]]:
         ).fetchall()
     finally:
         connection.close()
+
+
+def letter_numbers(path: Path, period: str, owners: list[str]) -> dict[str, int]:
+    """Each owner's letter sequence for `period`: kept across re-runs, new owners numbered next."""
+    connection = connect(path)
+    try:
+        with connection:
+            known = dict(
+                connection.execute(
+                    "SELECT owner, seq FROM letters WHERE period = ?", (period,)
+                ).fetchall()
+            )
+            next_seq = max(known.values(), default=0) + 1
+            for owner in owners:
+                if owner not in known:
+                    known[owner] = next_seq
+                    connection.execute(
+                        "INSERT INTO letters VALUES (?, ?, ?)", (period, owner, next_seq)
+                    )
+                    next_seq += 1
+    finally:
+        connection.close()
+    return {owner: known[owner] for owner in owners}

@@ -249,11 +249,19 @@ def test_rollup_region_group_person(seed_org: Path) -> None:
 
 
 def test_plan_visits_and_key_customers_never_followed_up(seed_org: Path) -> None:
-    write_book(seed_org / "计划.xlsx", {"计划": (
-        headers("sales_plan", keys=["owner", "period", "key_customer", "planned_visits"]),
-        [["王芳", "2023-10", "YY集团", 2], ["李明", "2023-10", "长城公司", 1],
-         ["李明", "2023-12", "科技公司", 3]],
-    )})
+    write_book(
+        seed_org / "计划.xlsx",
+        {
+            "计划": (
+                headers("sales_plan", keys=["owner", "period", "key_customer", "planned_visits"]),
+                [
+                    ["王芳", "2023-10", "YY集团", 2],
+                    ["李明", "2023-10", "长城公司", 1],
+                    ["李明", "2023-12", "科技公司", 3],
+                ],
+            )
+        },
+    )
     figures = figures_of(seed_org, "2023-10", "2023-10-31")
     plans = {(p.owner, p.customer): p for p in figures.plans}
     assert set(plans) == {("王芳", "YY集团"), ("李明", "长城公司")}  # the December plan is not due

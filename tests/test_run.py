@@ -17,7 +17,7 @@ from salesbook.cli import cli
 
 def run(folder: Path, output: Path, *args: str) -> str:
     result = CliRunner().invoke(
-        cli, ["run", str(folder), "-o", str(output), "--today", TODAY, *args]
+        cli, ["run", str(folder), "-o", str(output), "--today", TODAY, "--no-pdf", *args]
     )
     assert result.exit_code in (0, 1), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -214,8 +214,9 @@ def test_layout_of_inputs_is_kept_in_the_copies(tmp_path: Path) -> None:
     for name in original.sheetnames:
         before, after = original[name], copy[name]
         assert after.merged_cells.ranges == before.merged_cells.ranges
-        assert [str(v.sqref) for v in after.data_validations.dataValidation] == \
-            [str(v.sqref) for v in before.data_validations.dataValidation]
+        assert [str(v.sqref) for v in after.data_validations.dataValidation] == [
+            str(v.sqref) for v in before.data_validations.dataValidation
+        ]
         assert after.freeze_panes == before.freeze_panes
         for letter, dimension in before.column_dimensions.items():
             assert after.column_dimensions[letter].width == dimension.width

@@ -1,0 +1,277 @@
+"""figures.json -> one 销售目标责任书 per owner: one PDF each and one combined PDF to print them all.
+
+All letters are laid out as one WeasyPrint document (fonts subset once, ~3x faster than one document
+per letter, FIELD-NOTES); each letter is its own page group, so its pages count 第 x 页 / 共 y 页 on
+their own, and the per-owner files are page ranges cut from the combined PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salesbook.render import Renderer, RenderError
+from salesbook.values import month_period, parse_period
+
+PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$")
+
+
+@dataclass
+class LetterTarget:
+    metric: str
+    dimension: str
+    amount: str  # Decimal as text, as in figures.json
+    unit: str | None
+    share: str | None
+    months: list[tuple[str, str]]  # (month label, monthly target)
+    weekly: str | None
+    daily: str | None
+    standard: str | None
+    deadline: str | None
+
+
+@dataclass
+class LetterContext:
+    """Everything letter.html shows; a missing field fails a test, not on paper."""
+
+    number: str
+    company: str
+    owner: str
+    role: str
+    region: str
+    manager: str
+    period: str
+    start: str
+    end: str
+    targets: list[LetterTarget]
+    reward: str
+    penalty: str
+    signing_date: str  # the period's first day: letters are signed when targets are agreed
+    file_stem: str = ""
+    pages: int = 1
+
+
+def _period_months(label: str) -> list[str]:
+    period = parse_period(label)
+    months, year, month = [], period.start.year, period.start.month
+    while True:
+        current = month_period(year, month)
+        months.append(current.label)
+        if current.end >= period.end:
+            return months
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def letter_owners(document: dict) -> dict[str, list[str]]:
+    """Target period -> the owners who get a letter, in order of first appearance."""
+    owners: dict[str, list[str]] = defaultdict(list)
+    for target in document["figures"]["targets"]:
+        owner = (target.get("owner") or "").strip()
+        if owner and not PLACEHOLDER.match(owner) and owner not in owners[target["period"]]:
+            owners[target["period"]].append(owner)
+    return dict(owners)
+
+
+def letter_contexts(
+    document: dict, numbers: dict[tuple[str, str], int] | None = None
+) -> list[LetterContext]:
+    """One context per owner of a target, in order of first appearance; `numbers` maps
+    (period, owner) to the document number's sequence (from the history, so it never changes)."""
+    figures, config = document["figures"], document["config"]
+    roster = figures.get("roster", {})
+    by_owner: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for target in figures["targets"]:
+        owner = (target.get("owner") or "").strip()
+        if owner and not PLACEHOLDER.match(owner):
+            by_owner[(target["period"], owner)].append(target)
+    contexts = []
+    for (label, owner), targets in by_owner.items():
+        period = parse_period(label)
+        person = roster.get(owner, {})
+        seq = (numbers or {}).get((label, owner), len(contexts) + 1)
+        try:
+            number = config["letter_number_format"].format(period=label, seq=seq, owner=owner)
+        except (KeyError, IndexError, ValueError) as error:
+            raise RenderError(f"责任书编号格式无效：{config['letter_number_format']}") from error
+        contexts.append(
+            LetterContext(
+                number=number,
+                company=config["company"],
+                owner=owner,
+                role=person.get("role")
+                or ("小组" if any(p.get("group") == owner for p in roster.values()) else ""),
+                region=person.get("region", ""),
+                manager=person.get("manager", ""),
+                period=label,
+                start=period.start.isoformat(),
+                end=period.end.isoformat(),
+                targets=[_letter_target(t, label) for t in targets],
+                reward=config["letter_reward"],
+                penalty=config["letter_penalty"],
+                signing_date=period.start.isoformat(),
+            )
+        )
+    return contexts
+
+
+def _letter_target(target: dict, label: str) -> LetterTarget:
+    months = [(m, target["monthly"]) for m in _period_months(label)] if target["monthly"] else []
+    return LetterTarget(
+        metric=target["metric"],
+        dimension=target.get("dimension") or target.get("name") or "",
+        amount=target["target"],
+        unit=target["unit"],
+        share=target["share"],
+        months=months if len(months) > 1 else [],
+        weekly=target["weekly"],
+        daily=target["daily"],
+        standard=(target.get("standard") or {}).get("text"),
+        deadline=target.get("deadline"),
+    )
+
+
+# --- file names -------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+MAX_NAME = 60  # characters of the owner part: whole paths stay well inside Windows' limits
+
+
+def safe_name(text: str) -> str:
+    """A file-name part valid on Windows and macOS: no reserved characters or names, not too long."""
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip().rstrip(". ")
+    name = name[:MAX_NAME].rstrip(". ") or "_"
+    return "_" + name if _RESERVED.match(name) else name
+
+
+def assign_file_stems(contexts: list[LetterContext]) -> None:
+    """`<period>-<owner>`, made safe and unique (a second 张伟 becomes 张伟-2)."""
+    taken: set[str] = set()
+    for context in contexts:
+        stem = f"{safe_name(context.period)}-{safe_name(context.owner)}"
+        candidate, n = stem, 1
+        while candidate.lower() in taken:
+            n += 1
+            candidate = f"{stem}-{n}"
+        taken.add(candidate.lower())
+        context.file_stem = candidate
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+@dataclass
+class LetterRun:
+    combined: Path
+    files: list[Path] = field(default_factory=list)
+    pages: int = 0
+    passes: int = 1
+
+
+def render_letters(
+    renderer: Renderer,
+    contexts: list[LetterContext],
+    folder: Path,
+    combined: Path,
+    duplex: bool = False,
+    created: dt.date | None = None,
+) -> LetterRun:
+    """All letters as one document; per-owner files cut from it. Nothing when there are none."""
+    assign_file_stems(contexts)
+    run = LetterRun(combined)
+    if not contexts:
+        return run
+    document = _layout(renderer, contexts, duplex, created)
+    counts = _pages_per_letter(document, len(contexts))
+    if [c.pages for c in contexts] != counts:  # a letter ran over a page: print the right totals
+        for context, count in zip(contexts, counts, strict=True):
+            context.pages = count
+        document = _layout(renderer, contexts, duplex, created)
+        run.passes = 2
+        if _pages_per_letter(document, len(contexts)) != counts:
+            raise RenderError("责任书分页不稳定 (letter pagination did not settle)")
+    combined.parent.mkdir(parents=True, exist_ok=True)
+    renderer.write(document, combined)
+    run.pages = len(document.pages)
+    if duplex and run.pages % 2:  # the last letter ends on a front side: give it a back
+        _append_blank_page(combined)
+        run.pages += 1
+    run.files = _split(combined, contexts, folder, duplex)
+    return run
+
+
+def _layout(
+    renderer: Renderer, contexts: list[LetterContext], duplex: bool, created: dt.date | None
+):
+    html = renderer.html(
+        "letters.html",
+        letters=contexts,
+        duplex=duplex,
+        created=(created or dt.date.fromisoformat(contexts[0].start)).isoformat(),
+    )
+    return renderer.document(html)
+
+
+def _starts(document) -> list[int]:
+    """Index of the first page of each letter: the pages carrying a level-1 bookmark."""
+    return [
+        i
+        for i, page in enumerate(document.pages)
+        if any(level == 1 for level, *_ in page.bookmarks)
+    ]
+
+
+def _pages_per_letter(document, letters: int) -> list[int]:
+    """Pages of each letter: from its bookmarked first page to the page holding its end anchor.
+
+    Padding pages (duplex) come after the end anchor, so they are not counted.
+    """
+    starts = _starts(document)
+    ends = {
+        name: i
+        for i, page in enumerate(document.pages)
+        for name in page.anchors
+        if name.startswith("letter-end-")
+    }
+    if len(starts) != letters or len(ends) != letters:
+        raise RenderError(f"责任书数量与书签不符 ({len(starts)} bookmarks for {letters} letters)")
+    return [ends[f"letter-end-{i}"] - start + 1 for i, start in enumerate(starts)]
+
+
+def _append_blank_page(path: Path) -> None:
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(path))
+    last = writer.pages[-1]
+    writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
+    writer._ID = None  # no random file identifier: same inputs, same bytes
+    with path.open("wb") as stream:
+        writer.write(stream)
+
+
+def _split(combined: Path, contexts: list[LetterContext], folder: Path, duplex: bool) -> list[Path]:
+    """Each owner's pages of the combined PDF as a file of its own (padding pages left out)."""
+    import pypdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    reader = pypdf.PdfReader(combined)
+    files, page = [], 0
+    for context in contexts:
+        writer = pypdf.PdfWriter()
+        for index in range(page, page + context.pages):
+            writer.add_page(reader.pages[index])
+        writer.add_outline_item(title=context.owner, page_number=0)
+        writer.add_metadata({"/Title": f"销售目标责任书 {context.number} {context.owner}"})
+        writer._ID = None
+        path = folder / f"{context.file_stem}.pdf"
+        with path.open("wb") as stream:
+            writer.write(stream)
+        files.append(path)
+        page += context.pages
+        if duplex and context.pages % 2:
+            page += 1
+    return files
