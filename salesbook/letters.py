@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -172,6 +173,9 @@ class LetterRun:
     passes: int = 1
 
 
+CHUNK = 250  # letters per WeasyPrint document: memory stays flat however many letters there are
+
+
 def render_letters(
     renderer: Renderer,
     contexts: list[LetterContext],
@@ -180,11 +184,34 @@ def render_letters(
     duplex: bool = False,
     created: dt.date | None = None,
 ) -> LetterRun:
-    """All letters as one document; per-owner files cut from it. Nothing when there are none."""
+    """All letters, laid out CHUNK at a time; per-owner files cut from each chunk's PDF."""
     assign_file_stems(contexts)
     run = LetterRun(combined)
     if not contexts:
         return run
+    combined.parent.mkdir(parents=True, exist_ok=True)
+    chunks = [contexts[i : i + CHUNK] for i in range(0, len(contexts), CHUNK)]
+    with tempfile.TemporaryDirectory(dir=combined.parent, prefix=".letters-") as scratch:
+        parts = []
+        for n, chunk in enumerate(chunks):
+            part = combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
+            run.pages += _render_chunk(renderer, chunk, part, duplex, created, run)
+            run.files += _split(part, chunk, folder, duplex)
+            parts.append(part)
+        if len(chunks) > 1:
+            _concatenate(parts, combined)
+    return run
+
+
+def _render_chunk(
+    renderer: Renderer,
+    contexts: list[LetterContext],
+    path: Path,
+    duplex: bool,
+    created: dt.date | None,
+    run: LetterRun,
+) -> int:
+    """Lay out and write one document of letters; returns its page count."""
     document = _layout(renderer, contexts, duplex, created)
     counts = _pages_per_letter(document, len(contexts))
     if [c.pages for c in contexts] != counts:  # a letter ran over a page: print the right totals
@@ -194,14 +221,24 @@ def render_letters(
         run.passes = 2
         if _pages_per_letter(document, len(contexts)) != counts:
             raise RenderError("责任书分页不稳定 (letter pagination did not settle)")
-    combined.parent.mkdir(parents=True, exist_ok=True)
-    renderer.write(document, combined)
-    run.pages = len(document.pages)
-    if duplex and run.pages % 2:  # the last letter ends on a front side: give it a back
-        _append_blank_page(combined)
-        run.pages += 1
-    run.files = _split(combined, contexts, folder, duplex)
-    return run
+    renderer.write(document, path)
+    pages = len(document.pages)
+    if duplex and pages % 2:  # the last letter ends on a front side: give it a back
+        _append_blank_page(path)
+        pages += 1
+    return pages
+
+
+def _concatenate(parts: list[Path], combined: Path) -> None:
+    """The chunks as one PDF for one print job, their bookmarks kept."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for part in parts:
+        writer.append(part)
+    writer._ID = None  # no random file identifier: same inputs, same bytes
+    with combined.open("wb") as stream:
+        writer.write(stream)
 
 
 def _layout(

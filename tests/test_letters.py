@@ -264,3 +264,22 @@ def test_missing_glyphs_stop_the_run_with_the_package_to_install(
     assert not (tmp_path / "o" / "责任书").exists() or not any(
         "笑脸" in p.name for p in (tmp_path / "o" / "责任书").iterdir()
     )
+
+
+def test_letters_laid_out_in_chunks_make_the_same_print_job(
+    seed_org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(seed_org, tmp_path / "whole", "--duplex")
+    monkeypatch.setattr("salesbook.letters.CHUNK", 2)  # 5 letters: documents of 2, 2 and 1
+    run(seed_org, tmp_path / "chunked", "--duplex")
+    whole = pypdf.PdfReader(tmp_path / "whole" / "责任书-2023Q4-全部.pdf")
+    chunked = pypdf.PdfReader(tmp_path / "chunked" / "责任书-2023Q4-全部.pdf")
+    assert [i.title for i in chunked.outline] == [i.title for i in whole.outline]
+    assert len(chunked.pages) == len(whole.pages) == 10  # five one-page letters, each with a back
+    for page in range(1, 11, 2):
+        assert text(tmp_path / "chunked" / "责任书-2023Q4-全部.pdf", page) == text(
+            tmp_path / "whole" / "责任书-2023Q4-全部.pdf", page
+        )
+    assert text(tmp_path / "chunked" / "责任书" / "2023Q4-王芳.pdf") == text(
+        tmp_path / "whole" / "责任书" / "2023Q4-王芳.pdf"
+    )
