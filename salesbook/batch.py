@@ -221,6 +221,7 @@ def render_documents(
     from salesbook import ledger
     from salesbook.letters import letter_contexts, letter_owners, render_letters
     from salesbook.render import Renderer, template_dirs
+    from salesbook.reports import render_reports
 
     renderer = Renderer(template_dirs(folder, templates), lang, document["config"]["money_unit"])
     numbers = {}
@@ -237,4 +238,5 @@ def render_documents(
             renderer, batch, output / ("letters" if en else "责任书"), combined, duplex=duplex
         )
         written += [combined, *letters.files]
+    written += render_reports(renderer, document, output)
     return written

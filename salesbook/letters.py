@@ -149,17 +149,28 @@ def safe_name(text: str) -> str:
     return "_" + name if _RESERVED.match(name) else name
 
 
-def assign_file_stems(contexts: list[LetterContext]) -> None:
-    """`<period>-<owner>`, made safe and unique (a second 张伟 becomes 张伟-2)."""
+def unique_file_stems(pairs: list[tuple[str, str]]) -> list[str]:
+    """`<period>-<name>` per pair, made safe and unique (a second 张伟 becomes 张伟-2).
+
+    Uniqueness ignores case because Windows and macOS file systems do.
+    """
     taken: set[str] = set()
-    for context in contexts:
-        stem = f"{safe_name(context.period)}-{safe_name(context.owner)}"
+    stems = []
+    for period, name in pairs:
+        stem = f"{safe_name(period)}-{safe_name(name)}"
         candidate, n = stem, 1
         while candidate.lower() in taken:
             n += 1
             candidate = f"{stem}-{n}"
         taken.add(candidate.lower())
-        context.file_stem = candidate
+        stems.append(candidate)
+    return stems
+
+
+def assign_file_stems(contexts: list[LetterContext]) -> None:
+    stems = unique_file_stems([(c.period, c.owner) for c in contexts])
+    for context, stem in zip(contexts, stems, strict=True):
+        context.file_stem = stem
 
 
 # --- rendering --------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from salesbook.values import (
     parse_period,
     parse_quantity,
     parse_threshold,
+    prose_text,
 )
 
 READABLE = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".xltx", ".xltm"}
@@ -570,12 +571,14 @@ def parse_column(
     out: list[object] = []
     append = out.append
     if kind in (ColumnType.TEXT, ColumnType.PERSON):
+        # Names are matched against the roster, so fold them fully; prose keeps its punctuation.
+        fold = clean_text if kind is ColumnType.PERSON else prose_text
         for value in raw:
             if value is None or value == "":
                 append(None)
             elif isinstance(value, str):
                 text = value.strip()
-                append(clean_text(text) if text and not text.isascii() else text or None)
+                append(fold(text) if text and not text.isascii() else text or None)
             else:
                 append(clean_text(value) or None)
         return out

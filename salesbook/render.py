@@ -281,4 +281,3 @@ def _visible_text(html: str) -> str:
     import html as html_module
 
     return html_module.unescape(_TAGS.sub(" ", html))
-

@@ -56,6 +56,17 @@ def clean_text(value: object) -> str:
     return text.strip()
 
 
+# Full-width letters, digits and spaces typed on a Chinese IME, folded to ASCII. Unlike NFKC this
+# keeps the full-width punctuation (，：（）) that Chinese prose is written with.
+_WIDTH_FOLD = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c - 0xFEE0).isalnum()}
+_WIDTH_FOLD |= {0x3000: 0x20, 0x00A0: 0x20}
+
+
+def prose_text(value: str) -> str:
+    """Free text (a customer, a suggestion) as typed, trimmed, with full-width letters folded."""
+    return value.translate(_WIDTH_FOLD).replace("_x000D_", "").strip()
+
+
 @lru_cache(maxsize=65536)
 def header_key(text: str) -> str:
     """A header cell as a comparable key: NFKC, Simplified, no spaces or line breaks, lower case.

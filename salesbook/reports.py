@@ -1,0 +1,989 @@
+"""figures.json -> 销售复盘报告, 销售流程健康度报告 and 个人业绩评估单 PDFs.
+
+Everything printed comes from the figures document (what figures.json holds), never from a
+workbook. Each document has one context dataclass built here; the templates only lay it out. The
+appraisal sheets are laid out as one WeasyPrint document (fonts subset once) with a bookmark per
+person, and the per-person files are page ranges cut from the combined PDF, as for the letters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
+from salesbook.compute import PACE_LABELS, STATUS_LABELS, pace_of, ratio
+from salesbook.letters import PLACEHOLDER, safe_name, unique_file_stems
+from salesbook.render import Renderer, RenderError, count_text, percent_text
+from salesbook.schemas import (
+    DIMENSION_TYPES,
+    GRADES,
+    REVIEW_CATEGORIES,
+    REVIEW_STATUS,
+    ROLES,
+    Choice,
+)
+from salesbook.values import BadValue, Period, parse_period
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+PACE_EN = {"ahead": "Ahead", "on_track": "On track", "watch": "Watch", "behind": "Behind"}
+# A mark beside every status colour, so a black-and-white copy reads the same (all in Noto CJK).
+STATUS_MARKS = {"healthy": "●", "watch": "▲", "alert": "■", None: "○"}
+STATUS_EN = {"healthy": "Healthy", "watch": "Watch", "alert": "Alert"}
+OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+UNITS_EN = {"天": "days", "个": "", "次": "", "人": ""}
+SCORE_PARTS = {  # scorecard parts of compute._score_parts, in the order they are printed
+    "attainment": ("销售达成率", "Sales attainment"),
+    "new_customers": ("新客户开发", "New customers"),
+    "retention": ("客户留存率", "Customer retention"),
+    "process_nodes": ("流程节点完成率", "Process-node completion"),
+    "record_completeness": ("跟进记录完整率", "Follow-up record completeness"),
+    "qualitative": ("主管定性评价", "Manager's qualitative rating"),
+}
+ROLE_ORDER = [c.value for c in ROLES]
+SHORTFALLS = 5  # the largest gaps the review discusses
+LEVELS = ("区域", "小组", "产品", "个人")  # levels a whole target is summed at, preferred first
+FINDINGS = ("问题", "原因")  # review-item categories that explain; the rest (措施) are actions
+
+
+def _word(value: str | None, choices: Iterable[Choice], lang: str) -> str:
+    """An enumerated workbook value (已完成, 优秀, 区域…) in the report's language."""
+    if not value:
+        return ""
+    if lang == "en":
+        for choice in choices:
+            if value == choice.value:
+                return choice.en or value
+    return value
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _measure(value: object, unit: str | None, lang: str) -> str:
+    """`0.823` with unit % -> 82.3%; `86` 天 -> 86 天 (86 days)."""
+    if value in (None, ""):
+        return "—"
+    if unit == "%":
+        return percent_text(value)
+    unit = UNITS_EN.get(unit or "", unit) if lang == "en" else unit
+    return f"{count_text(value)} {unit}".strip()
+
+
+def _threshold(threshold: dict | None, lang: str) -> str:
+    if not threshold:
+        return "—"
+    op = OPS.get(threshold["op"], threshold["op"])
+    return f"{op} {_measure(threshold['limit'], threshold.get('unit'), lang)}"
+
+
+def _place_key(name: str) -> str:
+    """`华东区域`, `华东区` and `华东` name one region (as compute matches them)."""
+    return re.sub(r"(区域|大区|区|组)$", "", name)
+
+
+# --- shared rows ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    kind: str  # dimension type as printed: 区域 / Region
+    name: str
+    owner: str
+    metric: str
+    period: str
+    unit: str | None  # 元, 个 or None
+    target: str
+    actual: str | None
+    attainment: str | None
+    gap: str | None
+    elapsed: str | None
+    projection: str | None
+    pace: str | None  # ahead, on_track, watch, behind
+    pace_label: str
+    standard: str | None = None
+    standard_met: bool | None = None
+
+    @property
+    def money(self) -> bool:
+        return self.unit == "元"
+
+
+def _pace_label(pace: str | None, lang: str) -> str:
+    if not pace:
+        return "—"
+    return PACE_EN.get(pace, pace) if lang == "en" else PACE_LABELS.get(pace, pace)
+
+
+def target_row(target: dict, lang: str) -> TargetRow:
+    standard = target.get("standard") or {}
+    return TargetRow(
+        kind=_word(target.get("dimension_type"), DIMENSION_TYPES, lang),
+        name=target.get("name") or target.get("dimension") or target.get("overall") or "",
+        owner=target.get("owner") or "",
+        metric=target["metric"],
+        period=target["period"],
+        unit=target.get("unit"),
+        target=target["target"],
+        actual=target.get("actual"),
+        attainment=target.get("attainment"),
+        gap=target.get("gap"),
+        elapsed=target.get("elapsed"),
+        projection=target.get("projection"),
+        pace=target.get("pace"),
+        pace_label=_pace_label(target.get("pace"), lang),
+        standard=standard.get("text"),
+        standard_met=standard.get("met"),
+    )
+
+
+@dataclass
+class DisciplineRow:
+    """One rep's follow-up discipline in the period (SPEC §1.2)."""
+
+    name: str
+    region: str
+    follow_ups: int
+    customers: int
+    visits: int
+    planned_visits: int | None
+    overdue: int
+    stale: int
+    backfilled: int
+    completeness: Decimal | None
+    node_completion: Decimal | None
+
+
+def discipline_rows(
+    figures: dict, lang: str = "zh"
+) -> tuple[list[DisciplineRow], DisciplineRow | None]:
+    """Per rep (grouped by region, log order within), and the team total."""
+    reps = figures.get("follow_ups", {}).get("reps", {})
+    rows = [
+        DisciplineRow(
+            name=rep["owner"],
+            region=rep.get("region") or "",
+            follow_ups=rep["follow_ups"],
+            customers=rep["customers"],
+            visits=rep["visits"],
+            planned_visits=rep.get("planned_visits"),
+            overdue=rep["overdue"],
+            stale=rep["stale"],
+            backfilled=rep["backfilled"],
+            completeness=ratio(rep["complete"], rep["follow_ups"]),
+            node_completion=ratio(rep["process_nodes_done"], rep["process_nodes_due"]),
+        )
+        for rep in reps.values()
+    ]
+    regions = list(dict.fromkeys(r.region for r in rows if r.region))
+    rows.sort(key=lambda r: regions.index(r.region) if r.region in regions else len(regions))
+    if not rows:
+        return rows, None
+    planned = [r.planned_visits for r in rows if r.planned_visits is not None]
+    total = DisciplineRow(
+        name="Total" if lang == "en" else "合计",
+        region="",
+        follow_ups=sum(r.follow_ups for r in rows),
+        customers=sum(r.customers for r in rows),
+        visits=sum(r.visits for r in rows),
+        planned_visits=sum(planned) if planned else None,
+        overdue=sum(r.overdue for r in rows),
+        stale=sum(r.stale for r in rows),
+        backfilled=sum(r.backfilled for r in rows),
+        completeness=ratio(
+            sum(rep["complete"] for rep in reps.values()), sum(r.follow_ups for r in rows)
+        ),
+        node_completion=ratio(
+            sum(rep["process_nodes_done"] for rep in reps.values()),
+            sum(rep["process_nodes_due"] for rep in reps.values()),
+        ),
+    )
+    return rows, total
+
+
+@dataclass
+class IndicatorRow:
+    """One health indicator as printed: value and thresholds already in their units."""
+
+    name: str
+    dimension: str
+    value: str | None
+    value_text: str
+    unit: str
+    healthy_text: str
+    alert_text: str
+    status: str | None  # healthy, watch, alert; None: no value this period
+    status_label: str  # with its mark (● ▲ ■ ○), so black-and-white prints read the same
+    improvement: str | None
+    source: str | None
+    formula: str | None
+    trend: dict[str, str]  # period label -> value as printed
+    series: TrendSeries | None
+
+
+def _status_label(status: str | None, lang: str) -> str:
+    mark = STATUS_MARKS.get(status, "○")
+    if status is None:
+        return f"{mark} {'No data' if lang == 'en' else '无数据'}"
+    word = STATUS_EN.get(status, status) if lang == "en" else STATUS_LABELS.get(status, status)
+    return f"{mark} {word}"
+
+
+def _period(label: str) -> Period | None:
+    try:
+        return parse_period(label)
+    except BadValue:
+        return None
+
+
+def _period_end(label: str) -> tuple[int, str]:
+    """Sort key of a trend label: by the period's end, unknown labels last."""
+    period = _period(label)
+    return (period.end.toordinal() if period else 10**7), label
+
+
+def _finest(points: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Leave out a period that finer points already cover (2026Q3 beside 2026-07…09): on one
+    axis it would read as the step after 2026-09."""
+    periods = [(label, _period(label)) for label, _ in points]
+
+    def covers(outer: Period | None, label: str) -> bool:
+        return outer is not None and any(
+            other != label and inner and outer.start <= inner.start and inner.end <= outer.end
+            for other, inner in periods
+        )
+
+    return [
+        (label, value)
+        for (label, value), (_, period) in zip(points, periods, strict=True)
+        if not covers(period, label)
+    ]
+
+
+def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
+    rows = []
+    for item in figures.get("health", []):
+        unit = item.get("unit") or ""
+        healthy, alert = item.get("healthy"), item.get("alert")
+        # The unit of a series is the thresholds' when the period has no value of its own.
+        percent = unit == "%" or any(t and t.get("unit") == "%" for t in (healthy, alert))
+        shown_unit = (
+            "%"
+            if percent
+            else unit or next((t["unit"] for t in (healthy, alert) if t and t.get("unit")), "")
+        )
+        points = _finest([(label, Decimal(value)) for label, value in item.get("trend", [])])
+        series = None
+        if len(points) >= 2:
+            series = TrendSeries(
+                item["name"],
+                points,
+                percent,
+                _decimal(healthy["limit"]) if healthy else None,
+                _decimal(alert["limit"]) if alert else None,
+            )
+        rows.append(
+            IndicatorRow(
+                name=item["name"],
+                dimension=item.get("dimension") or "",
+                value=item.get("value"),
+                value_text=_measure(item.get("value"), shown_unit, lang),
+                unit=shown_unit,
+                healthy_text=_threshold(healthy, lang),
+                alert_text=_threshold(alert, lang),
+                status=item.get("status"),
+                status_label=_status_label(item.get("status"), lang),
+                improvement=item.get("improvement"),
+                source=item.get("source"),
+                formula=item.get("formula"),
+                trend={label: _measure(value, shown_unit, lang) for label, value in points},
+                series=series,
+            )
+        )
+    return rows
+
+
+@dataclass
+class AwardRow:
+    key: str
+    name: str
+    rule: str
+    winners: list[str]
+    near_misses: list[tuple[str, str]]  # (name, why not yet)
+    available: bool
+    note: str | None
+
+
+AWARD_NAMES_EN = {
+    "star": "Sales Star",
+    "most_improved": "Most Improved",
+    "growth_board": "Growth Board",
+}
+
+
+def award_rows(document: dict, lang: str) -> list[AwardRow]:
+    """Awards with their rule and near misses (SPEC §2); English rebuilt from the settings."""
+    figures, config = document["figures"], document["config"]
+    people = figures.get("people", {})
+    rows = []
+    for award in figures.get("awards", []):
+        row = AwardRow(
+            award["key"],
+            award["name"],
+            award["rule"],
+            list(award.get("winners", [])),
+            [(name, why) for name, why in award.get("near_misses", [])],
+            award.get("available", True),
+            award.get("note"),
+        )
+        if lang == "en" and award["key"] in AWARD_NAMES_EN:
+            _award_in_english(row, config, people)
+        rows.append(row)
+    return rows
+
+
+def _award_in_english(row: AwardRow, config: dict, people: dict) -> None:
+    row.name = AWARD_NAMES_EN[row.key]
+    if row.key == "star":
+        threshold = config.get("star_min_attainment", "100")
+        row.rule = f"Highest attainment, and at least {threshold}%"
+        row.near_misses = [
+            (
+                name,
+                f"attainment {percent_text(people.get(name, {}).get('attainment'))}, "
+                f"below the {threshold}% threshold",
+            )
+            for name, _ in row.near_misses
+        ]
+    elif row.key == "most_improved":
+        points = config.get("improvement_min_points", "5")
+        row.rule = f"Largest gain in attainment over the previous period, at least {points} points"
+        row.near_misses = [
+            (name, f"+{people.get(name, {}).get('improvement')} points")
+            for name, _ in row.near_misses
+        ]
+    else:
+        size = config.get("growth_board_size", 5)
+        row.rule = f"Ranked by gain in attainment over the previous period, top {size}"
+    if not row.available:
+        row.note = "No previous period on record yet: not awarded this time"
+
+
+# --- 销售复盘报告 --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipantGroup:
+    role: str
+    names: list[str]
+
+
+@dataclass
+class OverviewRow:
+    """A whole target (e.g. 季度销售额100万元) summed over one breakdown level."""
+
+    overall: str
+    metric: str
+    period: str
+    unit: str | None
+    level: str
+    parts: int
+    measured: int  # parts with an actual
+    target: Decimal
+    actual: Decimal | None
+    attainment: Decimal | None
+    elapsed: str | None
+    pace_label: str
+
+    @property
+    def money(self) -> bool:
+        return self.unit == "元"
+
+
+@dataclass
+class RepRow:
+    name: str
+    region: str
+    sales: TargetRow | None
+    customers: TargetRow | None  # the new-customer target (unit 个), when there is one
+
+
+@dataclass
+class Shortfall:
+    row: TargetRow
+    reasons: list[str]  # review items of category 问题/原因 that name this target
+
+
+@dataclass
+class ReviewItem:
+    category: str
+    content: str
+    owner: str
+    due: str | None
+    status: str
+    overdue: bool
+
+
+@dataclass
+class GradeGroup:
+    grade: str
+    names: list[str]
+
+
+@dataclass
+class ReviewContext:
+    """Everything review.html shows, in the order of a 复盘: 回顾目标 → 评估结果 → 分析原因 → 总结经验."""
+
+    company: str
+    period: str
+    as_of: str
+    calendar: str
+    quarter_to_date: str | None
+    participants: list[ParticipantGroup]
+    overview: list[OverviewRow]
+    regions: list[TargetRow]
+    products: list[TargetRow]
+    reps: list[RepRow]
+    region_chart: Chart | None
+    product_chart: Chart | None
+    rep_chart: Chart | None
+    grades: list[GradeGroup]
+    appraised: int
+    awards: list[AwardRow]
+    shortfalls: list[Shortfall]
+    findings: list[ReviewItem]  # problems and causes from the meeting
+    discipline: list[DisciplineRow]
+    discipline_total: DisciplineRow | None
+    health: list[IndicatorRow]
+    actions: list[ReviewItem]
+    stale_days: int
+    backfill_days: int
+    created: str
+
+
+def review_context(document: dict, lang: str = "zh") -> ReviewContext:
+    figures, config = document["figures"], document["config"]
+    targets = figures.get("targets", [])
+    rows = [target_row(t, lang) for t in targets]
+    by_kind: dict[str, list[tuple[dict, TargetRow]]] = defaultdict(list)
+    for raw, row in zip(targets, rows, strict=True):
+        by_kind[raw.get("dimension_type") or ""].append((raw, row))
+    money_rows = {kind: [row for raw, row in pairs if row.money] for kind, pairs in by_kind.items()}
+    regions, products = money_rows.get("区域", []), money_rows.get("产品", [])
+    reps = _rep_rows(figures, by_kind.get("个人", []), lang)
+    elapsed = next((_decimal(r.elapsed) for r in rows if r.elapsed), None)
+    raw_items = figures.get("review_items", [])
+    findings = [_review_item(i, lang) for i in raw_items if i.get("category") in FINDINGS]
+    actions = [_review_item(i, lang) for i in raw_items if i.get("category") not in FINDINGS]
+    discipline, total = discipline_rows(figures, lang)
+    return ReviewContext(
+        company=config.get("company", ""),
+        period=document["period"],
+        as_of=document["as_of"],
+        calendar=_calendar_name(figures.get("calendar", ""), lang),
+        quarter_to_date=_to_date_label((figures.get("run") or {}).get("quarter_to_date"), lang),
+        participants=participants(figures, lang),
+        overview=overview_rows(targets, config, lang),
+        regions=regions,
+        products=products,
+        reps=reps,
+        region_chart=_chart(regions, lang, elapsed),
+        product_chart=_chart(products, lang, elapsed),
+        rep_chart=_chart([r.sales for r in reps if r.sales], lang, elapsed),
+        grades=grade_groups(figures, lang),
+        appraised=sum(1 for p in figures.get("people", {}).values() if p.get("grade")),
+        awards=award_rows(document, lang),
+        shortfalls=shortfalls(targets, rows, figures.get("review_items", [])),
+        findings=findings,
+        discipline=discipline,
+        discipline_total=total,
+        health=indicator_rows(figures, lang),
+        actions=actions,
+        stale_days=config.get("stale_days", 3),
+        backfill_days=config.get("backfill_days", 1),
+        created=document["as_of"],
+    )
+
+
+def _calendar_name(text: str, lang: str) -> str:
+    """workdays.WorkCalendar.name (Chinese) in English for English reports."""
+    if lang != "en":
+        return text
+    text = text.replace(
+        "中国法定节假日与调休（chinesecalendar）",
+        "Chinese official holidays and adjusted working days (chinesecalendar)",
+    ).replace("自然日 calendar days", "calendar days")
+    return re.sub(
+        r"；(.+?) 年尚未发布，按周末计算",
+        lambda m: f"; {m[1].replace('、', ', ')} not published yet, weekends only",
+        text,
+    )
+
+
+def _to_date_label(label: str | None, lang: str) -> str | None:
+    """compute labels a to-date span `2026Q3（截至 2026-09-30）`; English: `2026Q3 to 2026-09-30`."""
+    if label and lang == "en":
+        return re.sub(r"\s*（截至\s*(.+?)）", r" to \1", label)
+    return label
+
+
+def _chart(rows: list[TargetRow], lang: str, elapsed: Decimal | None) -> Chart | None:
+    bars = [(r.name, Decimal(r.attainment)) for r in rows if r.attainment is not None]
+    return attainment_chart(bars, lang, elapsed) if bars else None
+
+
+def participants(figures: dict, lang: str) -> list[ParticipantGroup]:
+    """The roster's people who appear in the figures, and their direct managers, by role."""
+    roster = figures.get("roster", {})
+    seen: set[str] = set()
+    for target in figures.get("targets", []):
+        seen.update(n for n in (target.get("owner"), target.get("name")) if n)
+    seen.update(figures.get("people", {}))
+    seen.update(figures.get("follow_ups", {}).get("reps", {}))
+    seen.update(i["owner"] for i in figures.get("review_items", []) if i.get("owner"))
+    present = {n for n in seen if n in roster and not PLACEHOLDER.match(n)}
+    present |= {roster[n]["manager"] for n in present if roster[n].get("manager") in roster}
+    groups: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for name in sorted(present, key=lambda n: (roster[n].get("region") or "", n)):
+        person = roster[name]
+        role = person.get("role") or ""
+        rank = ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+        label = _word(role, ROLES, lang) or ("Others" if lang == "en" else "其他")
+        region = person.get("region") or ""
+        shown = (f" ({region})" if lang == "en" else f"（{region}）") if region else ""
+        if role == ROLE_ORDER[-1] and region:  # reps: one line per region
+            groups[(rank, region, label + shown)].append(name)
+        else:
+            groups[(rank, "", label)].append(name + shown)
+    return [ParticipantGroup(key[2], names) for key, names in sorted(groups.items())]
+
+
+def overview_rows(targets: list[dict], config: dict, lang: str) -> list[OverviewRow]:
+    """Each whole target summed over one breakdown level (see _summing_level)."""
+    wholes: dict[tuple[str, str, str | None], list[dict]] = defaultdict(list)
+    for target in targets:
+        wholes[(target["overall"], target["period"], target.get("unit"))].append(target)
+    tolerance = Decimal(str(config.get("pace_tolerance", "10")))
+    rows = []
+    for (overall, period, unit), parts in wholes.items():
+        level = _summing_level(parts)
+        chosen = [p for p in parts if (p.get("dimension_type") or "") == level] or parts
+        measured = [p for p in chosen if p.get("actual") is not None]
+        target = sum((Decimal(p["target"]) for p in chosen), Decimal(0))
+        actual = sum((Decimal(p["actual"]) for p in measured), Decimal(0)) if measured else None
+        attainment = (
+            ratio(actual, sum((Decimal(p["target"]) for p in measured), Decimal(0)))
+            if actual is not None
+            else None
+        )
+        elapsed = chosen[0].get("elapsed")
+        pace = (
+            pace_of(attainment, Decimal(elapsed), tolerance)
+            if attainment is not None and elapsed
+            else None
+        )
+        rows.append(
+            OverviewRow(
+                overall=overall,
+                metric=chosen[0]["metric"],
+                period=period,
+                unit=unit,
+                level=_word(level, DIMENSION_TYPES, lang),
+                parts=len(chosen),
+                measured=len(measured),
+                target=target,
+                actual=actual,
+                attainment=attainment,
+                elapsed=elapsed,
+                pace_label=_pace_label(pace, lang),
+            )
+        )
+    return rows
+
+
+def _summing_level(parts: list[dict]) -> str:
+    """The breakdown level whose parts best have actuals (区域 before 小组, 产品, 个人 on a tie):
+    a region without actuals would make the whole look far behind or far ahead."""
+
+    def coverage(kind: str) -> tuple[Decimal, int]:
+        mine = [p for p in parts if p.get("dimension_type") == kind]
+        measured = sum(1 for p in mine if p.get("actual") is not None)
+        return (ratio(measured, len(mine)) or Decimal(0), -LEVELS.index(kind))
+
+    present = [k for k in LEVELS if any(p.get("dimension_type") == k for p in parts)]
+    return max(present, key=coverage) if present else ""
+
+
+def _rep_rows(figures: dict, personal: list[tuple[dict, TargetRow]], lang: str) -> list[RepRow]:
+    """One row per person: the sales target beside the new-customer target, best first."""
+    roster, people = figures.get("roster", {}), figures.get("people", {})
+    reps: dict[str, RepRow] = {}
+    for raw, row in personal:
+        name = raw.get("name") or raw.get("owner") or ""
+        rep = reps.setdefault(
+            name, RepRow(name, roster.get(name, {}).get("region", ""), None, None)
+        )
+        if row.money and rep.sales is None:
+            rep.sales = row
+        elif row.unit == "个" and rep.customers is None:
+            rep.customers = row
+    for name, person in people.items():  # appraised without an individual target (SB-P006)
+        rep = reps.setdefault(
+            name, RepRow(name, roster.get(name, {}).get("region", ""), None, None)
+        )
+        if rep.sales is None and person.get("target"):
+            rep.sales = TargetRow(
+                kind=_word("个人", DIMENSION_TYPES, lang),
+                name=name,
+                owner=name,
+                metric="",
+                period=figures.get("run", {}).get("period", ""),
+                unit="元",
+                target=person["target"],
+                actual=person.get("actual"),
+                attainment=person.get("attainment"),
+                gap=None,
+                elapsed=None,
+                projection=None,
+                pace=None,
+                pace_label="—",
+            )
+
+    def best_first(rep: RepRow) -> tuple[int, Decimal]:
+        value = rep.sales.attainment if rep.sales else None
+        return (0, -Decimal(value)) if value is not None else (1, Decimal(0))
+
+    return sorted(reps.values(), key=best_first)
+
+
+def shortfalls(targets: list[dict], rows: list[TargetRow], items: list[dict]) -> list[Shortfall]:
+    """The money targets furthest behind, with the meeting's problems and causes that name them."""
+    regions = {
+        (t["target"], t.get("actual"), t["period"])
+        for t in targets
+        if t.get("dimension_type") == "区域"
+    }
+    behind = [
+        (raw, row)
+        for raw, row in zip(targets, rows, strict=True)
+        if row.money
+        and row.gap is not None
+        and Decimal(row.gap) > 0
+        # a group that is its whole region would list the same gap twice
+        and not (
+            raw.get("dimension_type") == "小组"
+            and (raw["target"], raw.get("actual"), raw["period"]) in regions
+        )
+    ]
+    behind.sort(key=lambda pair: -Decimal(pair[1].gap or 0))
+    found = []
+    for _, row in behind[:SHORTFALLS]:
+        keys = {k for k in (row.name, _place_key(row.name), row.owner) if k and len(k) >= 2}
+        reasons = [
+            str(item["content"])
+            for item in items
+            if item.get("category") in FINDINGS
+            and any(k in str(item.get("content") or "") for k in keys)
+        ]
+        found.append(Shortfall(row, reasons))
+    return found
+
+
+def grade_groups(figures: dict, lang: str) -> list[GradeGroup]:
+    people = sorted(
+        figures.get("people", {}).values(), key=lambda p: (p.get("rank") or 10**6, p["name"])
+    )
+    groups = []
+    for choice in GRADES:
+        names = [p["name"] for p in people if p.get("grade") == choice.value]
+        groups.append(GradeGroup(_word(choice.value, GRADES, lang), names))
+    return groups
+
+
+def _review_item(item: dict, lang: str) -> ReviewItem:
+    return ReviewItem(
+        category=_word(item.get("category"), REVIEW_CATEGORIES, lang),
+        content=str(item.get("content") or ""),
+        owner=item.get("owner") or "",
+        due=item.get("due"),
+        status=_word(item.get("status"), REVIEW_STATUS, lang),
+        overdue=bool(item.get("overdue")),
+    )
+
+
+# --- 销售流程健康度报告 --------------------------------------------------------------------------------
+
+
+@dataclass
+class HealthContext:
+    company: str
+    period: str
+    as_of: str
+    indicators: list[IndicatorRow]
+    trend_labels: list[str]
+    chart: Chart | None
+    counts: dict[str, int]  # status label -> indicators
+    attention: list[IndicatorRow]  # not healthy: the improvement direction is printed
+    unmeasured: list[IndicatorRow]
+    created: str
+
+
+def health_context(document: dict, lang: str = "zh") -> HealthContext:
+    indicators = indicator_rows(document["figures"], lang)
+    labels = sorted({label for row in indicators for label in row.trend}, key=_period_end)
+    series = [row.series for row in indicators if row.series]
+    counts = {
+        _status_label(status, lang): sum(1 for r in indicators if r.status == status)
+        for status in ("healthy", "watch", "alert", None)
+    }
+    return HealthContext(
+        company=document["config"].get("company", ""),
+        period=document["period"],
+        as_of=document["as_of"],
+        indicators=indicators,
+        trend_labels=labels,
+        chart=trend_chart(series, lang) if series else None,
+        counts=counts,
+        attention=[r for r in indicators if r.status in ("watch", "alert")],
+        unmeasured=[r for r in indicators if r.status is None],
+        created=document["as_of"],
+    )
+
+
+# --- 个人业绩评估单 ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScorePart:
+    key: str
+    label: str
+    value: Decimal  # 0–100
+    weight: Decimal  # configured weight
+    share: Decimal  # weight among the parts that have data (compute renormalises)
+    points: Decimal  # value × share
+
+    @property
+    def points_shown(self) -> Decimal:
+        return _tenths(self.points)  # the total is summed unrounded, as compute weighs it
+
+
+@dataclass
+class AppraisalSheet:
+    """Everything one person's 评估单 shows; one page each."""
+
+    company: str
+    period: str
+    as_of: str
+    name: str
+    role: str
+    region: str
+    group: str
+    manager: str
+    targets: list[TargetRow]
+    target: str | None
+    actual: str | None
+    attainment: str | None
+    new_customers: int | None
+    retention: str | None
+    parts: list[ScorePart]
+    scorecard: Decimal | None  # the weighted sum of the parts
+    score: str | None
+    score_entered: bool
+    grade: str
+    rank: int | None
+    ranked: int
+    awards: list[str]
+    near_misses: list[tuple[str, str]]  # (award, why not yet)
+    suggestion: str | None
+    follow_ups: DisciplineRow | None
+    file_stem: str = ""
+
+
+def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
+    """One sheet per appraised person, in the appraisal table's order."""
+    figures, config = document["figures"], document["config"]
+    people, roster = figures.get("people", {}), figures.get("roster", {})
+    weights = {k: Decimal(str(v)) for k, v in config.get("weights", {}).items()}
+    discipline = {row.name: row for row in discipline_rows(figures)[0]}
+    awards = award_rows(document, lang)
+    ranked = sum(1 for p in people.values() if p.get("rank"))
+    sheets = []
+    for name, person in people.items():
+        info = roster.get(name, {})
+        personal = [
+            target_row(t, lang)
+            for t in figures.get("targets", [])
+            if t.get("dimension_type") == "个人" and name in (t.get("name"), t.get("owner"))
+        ]
+        parts = score_parts(person.get("score_parts", {}), weights, lang)
+        sheets.append(
+            AppraisalSheet(
+                company=config.get("company", ""),
+                # The appraisal covers its targets' period (a quarter), not the month the run chose.
+                period=personal[0].period if personal else document["period"],
+                as_of=document["as_of"],
+                name=name,
+                role=_word(info.get("role"), ROLES, lang),
+                region=info.get("region", ""),
+                group=info.get("group", ""),
+                manager=info.get("manager", ""),
+                targets=personal,
+                target=person.get("target"),
+                actual=person.get("actual"),
+                attainment=person.get("attainment"),
+                new_customers=person.get("new_customers"),
+                retention=person.get("retention"),
+                parts=parts,
+                scorecard=_tenths(sum((p.points for p in parts), Decimal(0))) if parts else None,
+                score=person.get("score"),
+                score_entered=person.get("score_source") == "entered",
+                grade=_word(person.get("grade"), GRADES, lang),
+                rank=person.get("rank"),
+                ranked=ranked,
+                awards=[a.name for a in awards if name in a.winners],
+                near_misses=[
+                    (a.name, why) for a in awards for who, why in a.near_misses if who == name
+                ],
+                suggestion=person.get("suggestion"),
+                follow_ups=discipline.get(name),
+            )
+        )
+    return sheets
+
+
+def score_parts(values: dict, weights: dict[str, Decimal], lang: str) -> list[ScorePart]:
+    """The scorecard as compute weighs it: parts without data drop out, the others renormalise."""
+    present = {k: Decimal(str(v)) for k, v in values.items()}
+    total = sum((weights.get(k, Decimal(0)) for k in present), Decimal(0))
+    parts = []
+    for key in [*SCORE_PARTS, *(k for k in present if k not in SCORE_PARTS)]:
+        if key not in present:
+            continue
+        weight = weights.get(key, Decimal(0))
+        share = weight / total if total else Decimal(0)
+        zh, en = SCORE_PARTS.get(key, (key, key))
+        parts.append(
+            ScorePart(
+                key,
+                en if lang == "en" else zh,
+                present[key],
+                weight,
+                share,
+                present[key] * share,
+            )
+        )
+    return parts
+
+
+def _tenths(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def assign_file_stems(sheets: list[AppraisalSheet]) -> None:
+    stems = unique_file_stems([(s.period, s.name) for s in sheets])
+    for sheet, stem in zip(sheets, stems, strict=True):
+        sheet.file_stem = stem
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+def render_reports(renderer: Renderer, document: dict, output: Path) -> list[Path]:
+    """Write the review, the health report (when there are indicators) and the appraisal sheets
+    (when anyone is appraised) into `output`; returns the files written."""
+    en = renderer.lang == "en"
+    period = safe_name(document["period"])
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    review = review_context(document, renderer.lang)
+    path = output / (f"review-{period}.pdf" if en else f"销售复盘报告-{period}.pdf")
+    _write(renderer, renderer.html("review.html", report=review, created=review.created), path)
+    written.append(path)
+
+    health = health_context(document, renderer.lang)
+    if health.indicators:
+        path = output / (f"health-{period}.pdf" if en else f"销售流程健康度报告-{period}.pdf")
+        _write(renderer, renderer.html("health.html", report=health, created=health.created), path)
+        written.append(path)
+
+    sheets = appraisal_sheets(document, renderer.lang)
+    if sheets:
+        periods = {sheet.period for sheet in sheets}
+        if len(periods) == 1:
+            period = safe_name(periods.pop())
+        combined = output / (f"appraisal-{period}-all.pdf" if en else f"评估单-{period}-全部.pdf")
+        folder = output / ("appraisal" if en else "评估单")
+        written += [combined, *render_appraisals(renderer, sheets, folder, combined)]
+    return written
+
+
+def _write(renderer: Renderer, html: str, path: Path) -> None:
+    renderer.write(renderer.document(html), path)
+
+
+def render_appraisals(
+    renderer: Renderer, sheets: list[AppraisalSheet], folder: Path, combined: Path
+) -> list[Path]:
+    """All sheets as one document, written to `combined`; one file per person cut from it."""
+    assign_file_stems(sheets)
+    html = renderer.html("appraisal.html", sheets=sheets, created=sheets[0].as_of)
+    document = renderer.document(html)
+    ranges = _page_ranges(document, len(sheets))
+    combined.parent.mkdir(parents=True, exist_ok=True)
+    renderer.write(document, combined)
+    title = "Performance appraisal" if renderer.lang == "en" else "个人业绩评估单"
+    return _split(combined, sheets, ranges, folder, title)
+
+
+def _page_ranges(document: Document, sheets: int) -> list[range]:
+    """Pages of each sheet: from its bookmarked first page to the page holding its end anchor."""
+    starts = [
+        i
+        for i, page in enumerate(document.pages)
+        if any(level == 1 for level, *_ in page.bookmarks)
+    ]
+    ends = {
+        name: i
+        for i, page in enumerate(document.pages)
+        for name in page.anchors
+        if name.startswith("sheet-end-")
+    }
+    if len(starts) != sheets or len(ends) != sheets:
+        raise RenderError(f"评估单数量与书签不符 ({len(starts)} bookmarks for {sheets} sheets)")
+    return [range(start, ends[f"sheet-end-{i}"] + 1) for i, start in enumerate(starts)]
+
+
+def _split(
+    combined: Path,
+    sheets: list[AppraisalSheet],
+    ranges: list[range],
+    folder: Path,
+    title: str,
+) -> list[Path]:
+    """Each person's pages of the combined PDF as a file of its own, with one bookmark."""
+    import pypdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    reader = pypdf.PdfReader(combined)
+    files = []
+    for sheet, pages in zip(sheets, ranges, strict=True):
+        writer = pypdf.PdfWriter()
+        for index in pages:
+            writer.add_page(reader.pages[index])
+        writer.add_outline_item(title=sheet.name, page_number=0)
+        writer.add_metadata({"/Title": f"{title} {sheet.period} {sheet.name}"})
+        writer._ID = None  # no random file identifier: same inputs, same bytes
+        path = folder / f"{sheet.file_stem}.pdf"
+        with path.open("wb") as stream:
+            writer.write(stream)
+        files.append(path)
+    return files
