@@ -656,11 +656,8 @@ def compute_follow_ups(
             rep(owner).planned_visits = visits
 
     # Funnel: customers whose furthest stage reached is at least each stage (seed 003).
-    reached = Counter(
-        r
-        for c, r in figures._stage_reach.items()
-        if r >= 0 and c in {s.customer for s in figures.customers}
-    )
+    known = {s.customer for s in figures.customers}
+    reached = Counter(r for c, r in figures._stage_reach.items() if r >= 0 and c in known)
     at_least = [sum(n for r, n in reached.items() if r >= i) for i in range(len(STAGE_ORDER))]
     for i, stage in enumerate(STAGE_ORDER):
         figures.funnel.append(

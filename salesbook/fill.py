@@ -8,6 +8,7 @@ issue sheet links to every problem's cell. Inputs are only ever read.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from copy import copy
@@ -248,6 +249,20 @@ def fill_workbooks(
     book: Book, figures: Figures, issues: list[Issue], folder: Path, output: Path
 ) -> list[Path]:
     """One filled copy per input workbook under `output/<same relative path>`; returns the paths."""
+    # openpyxl builds millions of small cell objects; the cyclic GC rescanning them on every
+    # allocation burst doubled the time at 1000 reps. Nothing here makes reference cycles to free.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _fill_workbooks(book, figures, issues, folder, output)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _fill_workbooks(
+    book: Book, figures: Figures, issues: list[Issue], folder: Path, output: Path
+) -> list[Path]:
     by_file: dict[str, list[tuple[str, int, Source]]] = defaultdict(list)
     for kind, table in book.tables.items():
         for index, source in enumerate(table.sources):

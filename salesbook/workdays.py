@@ -17,6 +17,8 @@ class WorkCalendar:
 
     kind: str = "cn"
     uncovered_years: set[int] = field(default_factory=set)
+    # Run-rate targets ask for the same few spans once per row; counting them again dominated compute.
+    _spans: dict[tuple[dt.date, dt.date], int] = field(default_factory=dict, repr=False)
 
     def is_workday(self, day: dt.date) -> bool:
         if self.kind == "calendar":
@@ -33,11 +35,13 @@ class WorkCalendar:
             return 0
         if self.kind == "calendar":
             return (end - start).days + 1
-        return sum(
-            1
-            for n in range((end - start).days + 1)
-            if self.is_workday(start + dt.timedelta(days=n))
-        )
+        if (start, end) not in self._spans:
+            self._spans[start, end] = sum(
+                1
+                for n in range((end - start).days + 1)
+                if self.is_workday(start + dt.timedelta(days=n))
+            )
+        return self._spans[start, end]
 
     def workdays_between(self, earlier: dt.date, later: dt.date) -> int:
         """Working days after `earlier` up to and including `later` (0 if later <= earlier)."""
