@@ -10,22 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
+import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from salesbook import __version__
 from salesbook.checks import check_book, target_period
 from salesbook.config import Config, load_config
+from salesbook.errors import SalesbookError
+from salesbook.files import staged_output
 from salesbook.issues import Issue, Severity, sort_issues
 from salesbook.read import Book, find_workbooks, read_folder
 from salesbook.values import Period
 
-
-class SalesbookError(Exception):
-    """The run as a whole cannot go on (folder missing, nothing to read, output not writable)."""
+if TYPE_CHECKING:
+    from salesbook.manifest import Reuse
 
 
 @dataclass
@@ -113,10 +116,65 @@ class RunResult:
     check: CheckResult
     figures: object  # compute.Figures
     written: list[Path]
+    output: Path
+    reused: list[str] = field(default_factory=list)  # products carried over from the last run
+    timings: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # products not made, and why
 
     @property
     def exit_code(self) -> int:
         return self.check.exit_code
+
+
+class Progress(Protocol):
+    """What a run reports as it goes: the CLI shows bars or log lines, the library shows nothing."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, count: int = 1) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, count: int = 1) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+class _Clock:
+    """Times the stages for the manifest, keeps the log, and passes both on to the display."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.log: list[str] = []
+        self._current: tuple[str, float] | None = None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._stop()
+        self._current = (name, time.perf_counter())
+        self.note(f"{name} …" + (f" ({total})" if total is not None else ""))
+        self.progress.stage(name, total)
+
+    def note(self, message: str) -> None:
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        self.log.append(f"{stamp} {message}")
+        self.progress.note(message)
+
+    def _stop(self) -> None:
+        if self._current:
+            name, start = self._current
+            self.timings[name] = round(time.perf_counter() - start, 3)
+            self.log.append(f"{name} {self.timings[name]:.3f} s")
+            self._current = None
+
+    def finish(self) -> dict[str, float]:
+        self._stop()
+        return self.timings
 
 
 def run(
@@ -128,84 +186,170 @@ def run(
     history: Path | None = None,
     jobs: int | None = None,
     lang: str = "zh",
-    progress: Callable[[Path], None] | None = None,
+    progress: Progress | None = None,
     pdf: bool = True,
     templates: Path | None = None,
     duplex: bool = False,
+    strict: bool = False,
+    reuse: bool = True,
+    wait: float = 0,
 ) -> RunResult:
-    """The monthly batch: read, check, compute, and write every output into `output`."""
+    """The monthly batch: read, check, compute, and write every output into `output`.
+
+    Everything is built in a folder beside `output` and swapped in at the end, so `output` holds
+    the previous run or this one, never a mix. With `reuse`, products whose inputs did not change
+    since the run already in `output` (same manifest key) are carried over instead of remade.
+    With `strict`, no letter is printed while errors remain.
+    """
     from salesbook import ledger
+    from salesbook import manifest as manifests
     from salesbook.compute import history_rows, jsonable
-    from salesbook.fill import fill_workbooks, write_summary
+    from salesbook.fill import write_summary
     from salesbook.report import write_issue_workbook
 
     folder, output = Path(folder), Path(output)
-    loaded = load(folder, jobs, progress)
-    history = history or output / "history.sqlite"
-    figures = loaded.compute(period, as_of, history)
-    check = loaded.check(target_period(loaded.book) or figures.run.period, today)
-    check.issues = sort_issues(check.issues + figures.issues)
-    check.counts = Counter(issue.severity for issue in check.issues)
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SalesbookError(f"无法创建输出文件夹 {output}：{error}") from error
-    label = figures.run.period.label
-    written = []
+    clock = _Clock(progress or _Silent())
+    jobs = jobs or os.cpu_count() or 1
+    clock.stage("read", len(find_workbooks(folder)) if folder.is_dir() else None)
+    loaded = load(folder, jobs, lambda _: clock.progress.advance())
+    clock.stage("compute")
+    external_history = history is not None
+    with staged_output(output, wait) as stage:
+        previous = manifests.load(output) if reuse else None
+        history = history or stage / "history.sqlite"
+        if not external_history and (output / "history.sqlite").is_file():
+            shutil.copyfile(output / "history.sqlite", history)  # the run adds to what is there
+        figures = loaded.compute(period, as_of, history)
+        clock.stage("check")
+        check = loaded.check(target_period(loaded.book) or figures.run.period, today)
+        check.issues = sort_issues(check.issues + figures.issues)
+        check.counts = Counter(issue.severity for issue in check.issues)
+        label = figures.run.period.label
+        stamp = figures.run.as_of
+        document = {
+            "format": 1,
+            "salesbook": __version__,
+            "period": label,
+            "as_of": figures.run.as_of.isoformat(),
+            "config": loaded.config.as_dict(),
+            "figures": jsonable(figures),
+        }
+        text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+        document = json.loads(text)  # the PDFs render from exactly what figures.json holds
+        (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
+        figures_key = manifests.fingerprint(__version__, text)
+        reuser = manifests.Reuse(output, previous, stage)
+        skipped: list[str] = []
 
-    issue_list = output / ("issues.xlsx" if lang == "en" else "问题清单.xlsx")
-    write_atomically(issue_list, lambda p: write_issue_workbook(check, folder, p, lang))
-    written.append(issue_list)
+        clock.stage("workbooks", len(loaded.book.files) + 2)
+        issue_list = stage / ("issues.xlsx" if lang == "en" else "问题清单.xlsx")
+        write_issue_workbook(check, folder, issue_list, lang, stamp)
+        clock.progress.advance()
+        summary = stage / f"汇总-{label}.xlsx"
+        if not reuser.take("summary", figures_key):
+            write_summary(figures, summary)
+            reuser.record("summary", figures_key, [summary])
+        clock.progress.advance()
+        fill_workbooks_reusing(
+            loaded, figures, check.issues, stage / "workbooks", reuser, figures_key, clock.progress
+        )
 
-    summary = output / f"汇总-{label}.xlsx"
-    write_atomically(summary, lambda p: write_summary(figures, p))
-    written.append(summary)
-
-    data = output / "figures.json"
-    document = {
-        "format": 1,
-        "salesbook": __version__,
-        "period": label,
-        "as_of": figures.run.as_of.isoformat(),
-        "config": loaded.config.as_dict(),
-        "figures": jsonable(figures),
-    }
-    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
-    document = json.loads(text)  # the PDFs render from exactly what figures.json holds
-    write_atomically(data, lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    written.append(data)
-
-    written += fill_workbooks(loaded.book, figures, check.issues, folder, output / "workbooks")
-    if pdf:
-        written += render_documents(document, folder, output, history, lang, templates, duplex)
-    ledger.record(
-        history,
-        figures.run.period,
-        figures.run.as_of.isoformat(),
-        __version__,
-        history_rows(figures),
+        if pdf and strict and check.has_errors:
+            skipped.append("strict")
+        elif pdf:
+            clock.stage("documents")
+            render_documents(
+                document, folder, stage, history, lang, templates, duplex, reuser, clock.progress
+            )
+        ledger.record(
+            history,
+            figures.run.period,
+            figures.run.as_of.isoformat(),
+            __version__,
+            history_rows(figures),
+        )
+        for name in reuser.reused:
+            clock.note(f"reused {name}")
+        if skipped:
+            clock.note("strict: errors remain, no documents rendered")
+        clock.stage("finish")
+        written = sorted(manifests.output_files(stage))
+        inputs = [folder / name for name in loaded.book.files]
+        manifests.write(
+            stage,
+            {
+                "format": manifests.FORMAT,
+                "salesbook": __version__,
+                "period": label,
+                "as_of": figures.run.as_of.isoformat(),
+                "today": check.today.isoformat(),
+                "options": {
+                    "lang": lang,
+                    "pdf": pdf,
+                    "duplex": duplex,
+                    "strict": strict,
+                    "history": str(history) if external_history else "history.sqlite",
+                },
+                "config": loaded.config.as_dict(),
+                "inputs": manifests.file_entries(folder, inputs),
+                "outputs": manifests.file_entries(stage, written),
+                "products": dict(sorted(reuser.products.items())),
+                "issues": {s.value: check.counts[s] for s in Severity},
+                "timings": clock.finish(),
+            },
+        )
+        counts = ", ".join(f"{s.value} {check.counts[s]}" for s in Severity)
+        clock.log.append(
+            f"{len(written)} files written, {len(reuser.reused)} products reused; {counts}"
+        )
+        (stage / manifests.LOG_NAME).write_text("\n".join(clock.log) + "\n", encoding="utf-8")
+    return RunResult(
+        check,
+        figures,
+        [output / p.relative_to(stage) for p in written],
+        output,
+        reuser.reused,
+        clock.timings,
+        skipped,
     )
-    return RunResult(check, figures, written)
 
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+def fill_workbooks_reusing(
+    loaded: Folder,
+    figures: object,
+    issues: list[Issue],
+    target: Path,
+    reuser: Reuse,
+    figures_key: str,
+    progress: Progress,
+) -> None:
+    """A filled copy per input; one whose input, issues and figures are unchanged is carried over."""
+    from salesbook import manifest as manifests
+    from salesbook.files import sha256
+    from salesbook.fill import fill_workbooks
 
-
-def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file beside `target`, then move it into place: whole or not at all."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing
-        os.replace(temporary, target)
-    except PermissionError as error:
-        raise SalesbookError(f"无法写入 {target}（文件是否在 Excel 中打开？）：{error}") from error
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    issues_by_file: dict[str, list[dict]] = {}
+    for issue in issues:
+        issues_by_file.setdefault(issue.location.file, []).append(issue.as_dict("zh"))
+    to_fill = []
+    for name in loaded.book.files:
+        key = manifests.fingerprint(
+            figures_key, sha256(loaded.path / name), issues_by_file.get(name, [])
+        )
+        if reuser.take(f"workbook:{name}", key) is None:
+            to_fill.append((name, key))
+        else:
+            progress.advance()
+    if not to_fill:
+        return
+    names = {name for name, _ in to_fill}
+    written = fill_workbooks(
+        loaded.book, figures, issues, loaded.path, target, only=names, progress=progress.advance
+    )
+    by_name = {path.relative_to(target).as_posix(): path for path in written}
+    for name, key in to_fill:
+        path = by_name.get(name) or by_name.get(name + ".xlsx")
+        reuser.record(f"workbook:{name}", key, [path] if path else [])
 
 
 def render_documents(
@@ -216,14 +360,23 @@ def render_documents(
     lang: str,
     templates: Path | None,
     duplex: bool,
+    reuser: Reuse | None = None,
+    progress: Progress | None = None,
 ) -> list[Path]:
-    """The PDFs, all from the figures document: letters, then the reports."""
+    """The PDFs, all from the figures document: letters, then the reports.
+
+    Letters depend only on their targets and terms, so a corrected follow-up log reprints none.
+    """
     from salesbook import ledger
+    from salesbook import manifest as manifests
     from salesbook.letters import letter_contexts, letter_owners, render_letters
     from salesbook.render import Renderer, template_dirs
     from salesbook.reports import render_reports
 
-    renderer = Renderer(template_dirs(folder, templates), lang, document["config"]["money_unit"])
+    progress = progress or _Silent()
+    dirs = template_dirs(folder, templates)
+    renderer = Renderer(dirs, lang, document["config"]["money_unit"])
+    setup = manifests.fingerprint(__version__, lang, duplex, manifests.folder_fingerprint(dirs))
     numbers = {}
     for period, owners in letter_owners(document).items():
         for owner, seq in ledger.letter_numbers(history, period, owners).items():
@@ -233,10 +386,24 @@ def render_documents(
     en = lang == "en"
     for period in dict.fromkeys(c.period for c in contexts):
         batch = [c for c in contexts if c.period == period]
-        combined = output / (f"letters-{period}-all.pdf" if en else f"责任书-{period}-全部.pdf")
-        letters = render_letters(
-            renderer, batch, output / ("letters" if en else "责任书"), combined, duplex=duplex
-        )
-        written += [combined, *letters.files]
-    written += render_reports(renderer, document, output)
+        name, key = f"letters:{period}", manifests.fingerprint(setup, [asdict(c) for c in batch])
+        taken = reuser.take(name, key) if reuser else None
+        if taken is None:
+            combined = output / (f"letters-{period}-all.pdf" if en else f"责任书-{period}-全部.pdf")
+            letters = render_letters(
+                renderer, batch, output / ("letters" if en else "责任书"), combined, duplex=duplex
+            )
+            taken = [combined, *letters.files]
+            if reuser:
+                reuser.record(name, key, taken)
+        written += taken
+        progress.advance(len(batch))
+    key = manifests.fingerprint(setup, document)
+    taken = reuser.take("reports", key) if reuser else None
+    if taken is None:
+        taken = render_reports(renderer, document, output)
+        if reuser:
+            reuser.record("reports", key, taken)
+    written += taken
+    progress.advance()
     return written

@@ -6,12 +6,13 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from salesbook import __version__
-from salesbook.batch import CheckResult, SalesbookError, check_folder, run
+from salesbook.batch import CheckResult, RunResult, SalesbookError, check_folder, run
 from salesbook.issues import CODES, Severity
 from salesbook.values import BadValue, Period, parse_date, parse_period
 
@@ -56,8 +57,19 @@ jobs_option = click.option(
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
-    help="并行读取文件的进程数（默认 CPU 核数）。",
+    help="并行进程数：读取文件、写出工作簿、生成文档（默认 CPU 核数）。",
 )
+
+
+def output_option(help_text: str) -> Callable[[Callable], Callable]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help_text,
+    )
 
 
 class CouldNotRun(click.ClickException):
@@ -114,14 +126,7 @@ def validate(
 
 @cli.command(name="run")
 @folder_argument
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="输出文件夹 Output folder.",
-)
+@output_option("输出文件夹 Output folder.")
 @lang_option
 @click.option(
     "--period",
@@ -153,6 +158,19 @@ def validate(
     help="模板文件夹，逐个文件覆盖内置模板（默认还会查找 FOLDER/templates）。",
 )
 @click.option("--duplex", is_flag=True, help="双面打印：每份责任书补足为偶数页。")
+@click.option(
+    "--strict", is_flag=True, help="仍有错误时不生成责任书等文档。No documents while errors remain."
+)
+@click.option("--redo", is_flag=True, help="全部重新生成，不沿用上次未变的结果。Remake everything.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=0,
+    metavar="SECONDS",
+    help="输出文件夹被另一运行占用时最多等待的秒数（默认立即退出）。",
+)
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度条，每个阶段一行。One line per stage.")
+@click.option("-v", "--verbose", is_flag=True, help="显示更多细节。Show more detail.")
 @today_option
 @jobs_option
 def run_command(
@@ -167,23 +185,48 @@ def run_command(
     pdf: bool,
     templates: Path | None,
     duplex: bool,
+    strict: bool,
+    redo: bool,
+    wait: float,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
-    """月度批处理：校验、计算并写出结果到输出文件夹。Run the monthly batch into OUTPUT."""
-    result = run(
-        folder,
-        output,
-        period=period,
-        today=today,
-        as_of=as_of,
-        history=history,
-        jobs=jobs,
-        lang=lang,
-        pdf=pdf,
-        templates=templates,
-        duplex=duplex,
-    )
-    run_period = result.figures.run
+    """月度批处理：校验、计算并写出结果到输出文件夹。Run the monthly batch into OUTPUT.
+
+    输出先写在旁边的临时文件夹，全部成功后一次替换，旧结果在此之前保持完整。
+    退出码 Exit status: 0 无错误 no errors, 1 有错误（仍尽量写出）errors found, 2 无法运行 could not run.
+    """
+    from salesbook.progress import for_terminal
+
+    progress = for_terminal(lang, quiet, verbose)
+    try:
+        result = run(
+            folder,
+            output,
+            period=period,
+            today=today,
+            as_of=as_of,
+            history=history,
+            jobs=jobs,
+            lang=lang,
+            pdf=pdf,
+            templates=templates,
+            duplex=duplex,
+            strict=strict,
+            reuse=not redo,
+            wait=wait,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    echo_run_summary(result, lang)
+    sys.exit(result.exit_code)
+
+
+def echo_run_summary(result: RunResult, lang: str) -> None:
+    """What was read, what was written where, what was reused, and the issues."""
     zh = lang != "en"
+    run_period = result.figures.run
     how = ("（按数据自动选择）" if zh else " (chosen from the data)") if run_period.chosen else ""
     click.echo(
         f"计算周期 {run_period.period.label}{how}，截至 {run_period.as_of}。"
@@ -193,13 +236,68 @@ def run_command(
     if run_period.quarter_to_date:
         click.echo("另含季度累计与年度累计。" if zh else "Also quarter-to-date and year-to-date.")
     echo_summary(result.check, lang)
+    out = result.output
+    pdfs = sum(1 for p in result.written if p.suffix == ".pdf")
+    books = sum(1 for p in result.written if p.suffix in (".xlsx", ".xlsm"))
+    if zh:
+        click.echo(
+            f"已写出 {len(result.written)} 个文件到 {out}（工作簿 {books} 个，PDF {pdfs} 个）。"
+        )
+    else:
+        click.echo(f"Wrote {len(result.written)} files to {out} ({books} workbooks, {pdfs} PDFs).")
+    if result.reused:
+        click.echo(
+            f"沿用上次未变的结果 {len(result.reused)} 项。"
+            if zh
+            else f"Reused {len(result.reused)} unchanged products from the last run."
+        )
+    if "strict" in result.skipped:
+        click.echo(
+            "--strict：仍有错误，未生成责任书和报告。"
+            if zh
+            else "--strict: errors remain, no letters or reports were rendered."
+        )
     click.echo(
-        ("已写出 " if zh else "Written ")
-        + f"{len(result.written)} "
-        + ("个文件到 " if zh else "files to ")
-        + str(output)
+        f"清单与日志：{out / 'manifest.json'}、{out / 'salesbook.log'}"
+        if zh
+        else f"Manifest and log: {out / 'manifest.json'}, {out / 'salesbook.log'}"
     )
-    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"))
+@lang_option
+def verify(output: Path, lang: str) -> None:
+    """核对输出文件夹自上次运行后是否被改动。Check OUTPUT against its manifest.json.
+
+    退出码 Exit status: 0 未改动 unchanged, 1 有改动 changed, 2 没有清单 no manifest.
+    """
+    from salesbook.manifest import verify as verify_output
+
+    zh = lang != "en"
+    found = verify_output(output)
+    if found is None:
+        raise SalesbookError(
+            f"{output} 中没有可读的 manifest.json"
+            if zh
+            else f"no readable manifest.json in {output}"
+        )
+    changed, missing, added = found
+    for label_zh, label_en, paths in (
+        ("已改动", "changed", changed),
+        ("已缺失", "missing", missing),
+        ("多出", "added", added),
+    ):
+        for path in paths:
+            click.echo(f"{label_zh if zh else label_en}  {path}")
+    if changed or missing or added:
+        click.echo(
+            f"与清单不符：改动 {len(changed)}，缺失 {len(missing)}，多出 {len(added)}。"
+            if zh
+            else f"Differs from the manifest: {len(changed)} changed, {len(missing)} missing, {len(added)} added."
+        )
+        sys.exit(1)
+    click.echo("与清单一致，未被改动。" if zh else "Matches the manifest: nothing changed.")
 
 
 @cli.command(name="history")
@@ -320,6 +418,45 @@ def echo_summary(result: CheckResult, lang: str) -> None:
             f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
             f"{counts[Severity.INFO]} info."
         )
+
+
+# --- watch ---------------------------------------------------------------------------------------
+
+
+def _clock_time(_: click.Context, __: click.Parameter, value: str | None) -> dt.time | None:
+    if value is None:
+        return None
+    hours, _sep, minutes = value.strip().replace("：", ":").partition(":")
+    try:
+        return dt.time(int(hours), int(minutes))
+    except ValueError as error:
+        raise click.BadParameter(f"无法识别的时间 {value!r}（如 02:00）") from error
+
+
+@cli.command(name="watch")
+@folder_argument
+@output_option("输出文件夹，每个文件的问题清单写入其中的 问题清单/。Output folder.")
+@lang_option
+@click.option(
+    "--run-at",
+    callback=_clock_time,
+    metavar="HH:MM",
+    help="每天在此时间运行月度批处理（同 run 命令）。Run the monthly batch daily at HH:MM.",
+)
+@today_option
+def watch_command(
+    folder: Path, output: Path, lang: str, run_at: dt.time | None, today: dt.date | None
+) -> None:
+    """监视文件夹，文件放入或修改后立即校验并写出其问题清单。Check each workbook as it lands.
+
+    按 Ctrl-C 停止。Runs until Ctrl-C.
+    """
+    from salesbook.watch import watch
+
+    try:
+        watch(folder, output, lang=lang, today=today, run_at=run_at, echo=click.echo)
+    except KeyboardInterrupt:  # Ctrl-C is how a watcher ends: exit 0, no traceback
+        click.echo("已停止监视。" if lang != "en" else "Stopped watching.")
 
 
 def main() -> None:

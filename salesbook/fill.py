@@ -31,6 +31,7 @@ from salesbook.compute import (
     Figures,
     TargetFigure,
 )
+from salesbook.files import save_workbook
 from salesbook.issues import Issue
 from salesbook.read import Book, Source
 from salesbook.report import FILLS, set_text
@@ -246,22 +247,37 @@ COLUMNS_BY_KIND: dict[str, Callable[[Figures], list[Computed]]] = {
 
 
 def fill_workbooks(
-    book: Book, figures: Figures, issues: list[Issue], folder: Path, output: Path
+    book: Book,
+    figures: Figures,
+    issues: list[Issue],
+    folder: Path,
+    output: Path,
+    only: set[str] | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> list[Path]:
-    """One filled copy per input workbook under `output/<same relative path>`; returns the paths."""
+    """One filled copy per input workbook under `output/<same relative path>`; returns the paths.
+
+    `only` limits the copies to those input names; `progress` is called once per input done.
+    """
     # openpyxl builds millions of small cell objects; the cyclic GC rescanning them on every
     # allocation burst doubled the time at 1000 reps. Nothing here makes reference cycles to free.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _fill_workbooks(book, figures, issues, folder, output)
+        return _fill_workbooks(book, figures, issues, folder, output, only, progress)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _fill_workbooks(
-    book: Book, figures: Figures, issues: list[Issue], folder: Path, output: Path
+    book: Book,
+    figures: Figures,
+    issues: list[Issue],
+    folder: Path,
+    output: Path,
+    only: set[str] | None,
+    progress: Callable[[], None] | None,
 ) -> list[Path]:
     by_file: dict[str, list[tuple[str, int, Source]]] = defaultdict(list)
     for kind, table in book.tables.items():
@@ -274,6 +290,10 @@ def _fill_workbooks(
     for name in sorted(
         set(by_file) | {i.location.file for i in issues if i.location.file in book.files}
     ):
+        if only is not None and name not in only:
+            continue
+        if progress:
+            progress()
         source_path = folder / name
         if source_path.suffix.lower() not in EDITABLE:
             target = output / (name + ".xlsx")
@@ -298,8 +318,7 @@ def _fill_workbooks(
                     [(p, rows[p]) for p in positions],
                 )
         _issue_sheet(workbook, issues_by_file.get(name, []))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        workbook.save(target)
+        save_workbook(workbook, target, figures.run.as_of)
         written.append(target)
     return written
 
@@ -416,7 +435,9 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
 
 
 def write_summary(figures: Figures, path: Path) -> None:
-    """汇总-<period>.xlsx: attainment, follow-up discipline, ranking and awards, health."""
+    """汇总-<period>.xlsx: attainment, follow-up discipline, ranking and awards, health.
+
+    Dated by the as-of date, so equal figures give equal bytes."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     period = figures.run.period.label
@@ -582,7 +603,7 @@ def write_summary(figures: Figures, path: Path) -> None:
         (None, None, "0.####", None, None, None, None, None),
     )
     workbook.properties.title = f"销售汇总 {period}"
-    workbook.save(path)
+    save_workbook(workbook, path, figures.run.as_of)
 
 
 def _threshold(threshold: object) -> str | None:

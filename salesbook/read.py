@@ -63,6 +63,15 @@ def is_skipped(path: Path) -> bool:
     return name.startswith(("~$", ".", "~")) or name.endswith(("#", "~", ".tmp"))
 
 
+def is_workbook(path: Path, folder: Path | None = None) -> bool:
+    """Whether `find_workbooks(folder)` would list `path` (also used by the drop-folder watcher)."""
+    if is_skipped(path) or path.suffix.lower() not in READABLE | UNREADABLE:
+        return False
+    if folder is None:
+        return True
+    return not any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
+
+
 def find_workbooks(folder: Path) -> list[Path]:
     """Every spreadsheet-like file under `folder`, recursively, in a stable order."""
     found = []
@@ -70,9 +79,7 @@ def find_workbooks(folder: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             path = Path(root, name)
-            if is_skipped(path):
-                continue
-            if path.suffix.lower() in READABLE | UNREADABLE:
+            if is_workbook(path):  # hidden folders are already pruned above
                 found.append(path)
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 

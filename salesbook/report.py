@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from pathlib import Path
@@ -13,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook import __version__
+from salesbook.files import save_workbook
 from salesbook.issues import CODES, Issue, Severity
 
 if TYPE_CHECKING:
@@ -56,8 +58,17 @@ def set_text(cell: Cell, value: object) -> None:
         cell.data_type = "s"
 
 
-def write_issue_workbook(result: CheckResult, folder: Path, path: Path, lang: str = "zh") -> None:
-    """One row per issue, each with a hyperlink to its cell in the input (which is never opened)."""
+def write_issue_workbook(
+    result: CheckResult,
+    folder: Path,
+    path: Path,
+    lang: str = "zh",
+    stamp: dt.date | None = None,
+) -> None:
+    """One row per issue, each with a hyperlink to its cell in the input (which is never opened).
+
+    `stamp` dates the file (default: the check's today), so equal issues give equal bytes.
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "问题清单" if lang == "zh" else "Issues"
@@ -86,7 +97,7 @@ def write_issue_workbook(result: CheckResult, folder: Path, path: Path, lang: st
             cell.font = link_font
     sheet.auto_filter.ref = f"A1:G{max(1, len(result.issues) + 1)}"
     _summary(workbook.create_sheet("汇总" if lang == "zh" else "Summary"), result, lang)
-    workbook.save(path)
+    save_workbook(workbook, path, stamp or result.today)
 
 
 def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:

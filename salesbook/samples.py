@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import random
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,11 +16,11 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
-from salesbook.batch import SalesbookError, write_atomically
+from salesbook.batch import SalesbookError
 from salesbook.checks import split_dimension, split_overall
 from salesbook.config import CONFIG_NAME, commented_toml
+from salesbook.files import save_workbook
 from salesbook.report import set_text
 from salesbook.schemas import (
     APPRAISAL,
@@ -96,59 +95,10 @@ def choice_text(choice: Choice, lang: str) -> str:
     return choice.value
 
 
-class _StableZip(zipfile.ZipFile):
-    """A zip whose parts carry one fixed timestamp: openpyxl stamps each part with the clock."""
-
-    def __init__(self, file: Path, stamp: dt.datetime) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self.stamp = stamp.timetuple()[:6]
-
-    def writestr(
-        self,
-        zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: bytes | str,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.stamp)
-            info.compress_type = self.compression
-            info.create_system = 3  # the same bytes whichever system writes them
-            info.external_attr = 0o600 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(
-        self,
-        filename: str | Path,
-        arcname: str | None = None,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        # openpyxl adds each worksheet from a temporary file, whose mtime would end up in the zip.
-        name = arcname or Path(filename).name
-        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
-
-
 def _new_workbook() -> Workbook:
     # Write-only for every file: the follow-up logs of a large demo hold tens of thousands of rows,
     # and one way of writing keeps templates and demo files alike.
     return Workbook(write_only=True)
-
-
-def _save(workbook: Workbook, path: Path, stamp: dt.datetime) -> None:
-    """Save with fixed document dates and zip timestamps, so equal content gives equal bytes."""
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = "salesbook"
-    workbook.properties.lastModifiedBy = "salesbook"
-
-    def write(target: Path) -> None:
-        with _StableZip(target, stamp) as archive:
-            # ExcelWriter directly: openpyxl's save_workbook overwrites `modified` with the clock.
-            ExcelWriter(workbook, archive).save()
-
-    write_atomically(path, write)
 
 
 def _start_sheet(
@@ -263,7 +213,7 @@ def _write_book(
                 value = row.get(key)
                 values.append(spelled.get(value, value) if isinstance(value, str) else value)
             _append_row(sheet, columns, values)
-    _save(workbook, path, stamp)
+    save_workbook(workbook, path, stamp)
 
 
 # --- templates (`salesbook init`) ----------------------------------------------------------------

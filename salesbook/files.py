@@ -1,0 +1,212 @@
+"""Writing outputs so that nothing is lost or half-written, and equal content gives equal bytes.
+
+- `write_atomically`: one file, written beside its target and moved into place.
+- `save_workbook`: an openpyxl workbook with fixed dates and zip timestamps (openpyxl stamps the clock).
+- `staged_output`: a whole output folder, built beside the target under a lock and swapped in at
+  the end, so readers see the old folder or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from salesbook.errors import SalesbookError
+
+
+class OutputError(SalesbookError):
+    """An output cannot be written (folder not writable, file open in Excel, another run busy)."""
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file beside `target`, then move it into place: whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing
+        os.replace(temporary, target)
+    except PermissionError as error:
+        raise OutputError(f"无法写入 {target}（文件是否在 Excel 中打开？）：{error}") from error
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- reproducible workbooks ----------------------------------------------------------------------
+
+
+class _StableZip(zipfile.ZipFile):
+    """A zip whose parts carry one fixed timestamp: openpyxl stamps each part with the clock."""
+
+    def __init__(self, file: Path, stamp: dt.datetime) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.stamp = stamp.timetuple()[:6]
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: bytes | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.stamp)
+            info.compress_type = self.compression
+            info.create_system = 3  # the same bytes whichever system writes them
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: str | Path,
+        arcname: str | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        # openpyxl adds each worksheet from a temporary file, whose mtime would end up in the zip.
+        name = arcname or Path(filename).name
+        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
+
+
+def save_workbook(workbook: Workbook, path: Path, stamp: dt.date | dt.datetime) -> None:
+    """Save with fixed document dates and zip timestamps, so equal content gives equal bytes."""
+    if not isinstance(stamp, dt.datetime):
+        stamp = dt.datetime.combine(stamp, dt.time())
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    workbook.properties.creator = "salesbook"
+    workbook.properties.lastModifiedBy = "salesbook"
+
+    def write(target: Path) -> None:
+        with _StableZip(target, stamp) as archive:
+            # ExcelWriter directly: openpyxl's save_workbook overwrites `modified` with the clock.
+            ExcelWriter(workbook, archive).save()
+
+    write_atomically(path, write)
+
+
+# --- the output folder as one unit ---------------------------------------------------------------
+
+STAGING_PREFIX = ".salesbook-staging-"
+
+
+def lock_path(output: Path) -> Path:
+    """The lock sits beside the output folder, which is itself replaced by each run."""
+    return output.parent / f".{output.name}.salesbook.lock"
+
+
+@contextmanager
+def staged_output(output: Path, wait: float = 0) -> Iterator[Path]:
+    """Yield an empty folder beside `output`; on a clean exit it replaces `output` in one step.
+
+    A second run on the same output waits `wait` seconds for the lock, then refuses. On an
+    exception the staging folder is removed and `output` is left as it was.
+    """
+    output = output.absolute()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path(output), timeout=wait)
+        lock.acquire()
+    except Timeout as error:
+        raise OutputError(
+            f"另一个 salesbook 正在写入 {output}，请等它结束后再运行"
+            f" (another run is writing this output; lock {lock_path(output)})"
+        ) from error
+    except OSError as error:
+        raise OutputError(f"无法创建输出文件夹 {output}：{error}") from error
+    try:
+        _remove_leftovers(output)
+        staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=_staging_prefix(output)))
+        os.chmod(staging, 0o777 & ~_UMASK)
+        try:
+            yield staging
+            _swap_in(staging, output)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        lock.release()
+
+
+def _remove_leftovers(output: Path) -> None:
+    """What a killed run left behind; only ever touched while holding the lock."""
+    old = _old(output)
+    if old.is_dir():  # killed between the two renames of the fallback swap
+        if output.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, output)
+    for path in output.parent.glob(_staging_prefix(output) + "*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _staging_prefix(output: Path) -> str:
+    return f"{STAGING_PREFIX}{output.name}."
+
+
+def _old(output: Path) -> Path:
+    return output.with_name(output.name + ".salesbook-old")
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Put `staging` at `output`; the old output ends at `staging` and is deleted by the caller."""
+    if not output.exists():
+        os.rename(staging, output)
+        staging.mkdir()  # the caller removes it
+        return
+    if not output.is_dir():
+        raise OutputError(f"输出位置 {output} 是一个文件，不是文件夹 (output is a file)")
+    if _exchange(staging, output):
+        return
+    # No atomic exchange here (not Linux): two renames, with a short window where a reader
+    # finds no folder; a kill in that window leaves the old output at `.old`, restored next run.
+    old = _old(output)
+    os.rename(output, old)
+    os.rename(staging, output)
+    os.rename(old, staging)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); False when unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot
+            return False
+        raise OutputError(f"无法替换输出文件夹 {second}：{os.strerror(errno)}")
+    return True

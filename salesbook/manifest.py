@@ -1,0 +1,145 @@
+"""output/manifest.json: what a run read and wrote, with hashes, so a result can be checked later.
+
+Structure (format 1; README, "manifest.json"):
+    format, salesbook, period, as_of, today, options, config,
+    inputs:   [{path, size, sha256}]            relative to the workbook folder, sorted
+    outputs:  [{path, size, sha256}]            relative to the output folder, sorted
+    products: {name: {key, files}}              groups of outputs with the hash of what made them
+    issues:   {error, warning, info}
+    timings:  {stage: seconds}                  the only part that differs between equal runs
+
+The manifest does not list itself or the log file (salesbook.log), which records wall-clock times.
+A product's `key` hashes everything its files are made from; the next run of the same output reuses
+the files when the key is unchanged and the files still hash as recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salesbook.files import sha256
+
+NAME = "manifest.json"
+LOG_NAME = "salesbook.log"
+FORMAT = 1
+UNLISTED = {NAME, LOG_NAME}
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable hash of JSON-able parts (dict keys sorted), for product keys."""
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def folder_fingerprint(folders: list[Path]) -> str:
+    """Every file's relative path and content under `folders` (template folders, in order)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(sha256(path).encode())
+    return digest.hexdigest()
+
+
+def file_entries(root: Path, paths: list[Path]) -> list[dict[str, object]]:
+    return sorted(
+        (
+            {
+                "path": path.relative_to(root).as_posix(),
+                "size": path.stat().st_size,
+                "sha256": sha256(path),
+            }
+            for path in paths
+        ),
+        key=lambda entry: str(entry["path"]),
+    )
+
+
+def output_files(root: Path) -> list[Path]:
+    return [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).as_posix() not in UNLISTED
+    ]
+
+
+def load(output: Path) -> dict | None:
+    """The manifest of a previous run in `output`, or None (none there, or unreadable)."""
+    try:
+        manifest = json.loads((output / NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+
+def write(stage: Path, manifest: dict) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, indent=1)
+    (stage / NAME).write_text(text + "\n", encoding="utf-8")
+
+
+@dataclass
+class Reuse:
+    """Outputs of the previous run that can be carried over into the new one unchanged."""
+
+    previous_root: Path
+    previous: dict | None
+    stage: Path
+    products: dict[str, dict] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+
+    def take(self, name: str, key: str) -> list[Path] | None:
+        """Link the product's previous files into the stage when its key and hashes still hold."""
+        old = (self.previous or {}).get("products", {}).get(name)
+        if not old or old.get("key") != key:
+            return None
+        recorded = {e["path"]: e["sha256"] for e in self.previous.get("outputs", [])}  # type: ignore[union-attr]
+        files = old.get("files", [])
+        for relative in files:
+            source = self.previous_root / relative
+            if recorded.get(relative) is None or not source.is_file():
+                return None
+            if sha256(source) != recorded[relative]:  # edited since: make it again
+                return None
+        taken = []
+        for relative in files:
+            target = self.stage / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(self.previous_root / relative, target)
+            taken.append(target)
+        self.record(name, key, taken)
+        self.reused.append(name)
+        return taken
+
+    def record(self, name: str, key: str, files: list[Path]) -> None:
+        self.products[name] = {
+            "key": key,
+            "files": sorted(path.relative_to(self.stage).as_posix() for path in files),
+        }
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link costs nothing; the old output folder is deleted once the new one is in place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def verify(output: Path) -> tuple[list[str], list[str], list[str]] | None:
+    """Files changed, missing and added since the manifest was written; None without a manifest."""
+    manifest = load(output)
+    if manifest is None:
+        return None
+    recorded = {e["path"]: e["sha256"] for e in manifest.get("outputs", [])}
+    present = {p.relative_to(output).as_posix(): p for p in output_files(output)}
+    changed = sorted(
+        p for p, digest in recorded.items() if p in present and sha256(present[p]) != digest
+    )
+    missing = sorted(p for p in recorded if p not in present)
+    added = sorted(p for p in present if p not in recorded)
+    return changed, missing, added
