@@ -24,6 +24,7 @@ from salesbook.config import Config, load_config
 from salesbook.errors import SalesbookError
 from salesbook.files import staged_output
 from salesbook.issues import Issue, Severity, sort_issues
+from salesbook.parallel import run_tasks
 from salesbook.read import Book, find_workbooks, read_folder
 from salesbook.values import Period
 
@@ -160,6 +161,9 @@ class _Clock:
         self.note(f"{name} …" + (f" ({total})" if total is not None else ""))
         self.progress.stage(name, total)
 
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(count)
+
     def note(self, message: str) -> None:
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self.log.append(f"{stamp} {message}")
@@ -211,7 +215,7 @@ def run(
     clock = _Clock(progress or _Silent())
     jobs = jobs or os.cpu_count() or 1
     clock.stage("read", len(find_workbooks(folder)) if folder.is_dir() else None)
-    loaded = load(folder, jobs, lambda _: clock.progress.advance())
+    loaded = load(folder, jobs, lambda _: clock.advance())
     clock.stage("compute")
     external_history = history is not None
     with staged_output(output, wait) as stage:
@@ -241,25 +245,24 @@ def run(
         reuser = manifests.Reuse(output, previous, stage)
         skipped: list[str] = []
 
-        clock.stage("workbooks", len(loaded.book.files) + 2)
+        clock.stage("workbooks", len(loaded.book.files) + 2)  # inputs, issue list, summary
         issue_list = stage / ("issues.xlsx" if lang == "en" else "问题清单.xlsx")
         write_issue_workbook(check, folder, issue_list, lang, stamp)
-        clock.progress.advance()
+        clock.advance()
         summary = stage / f"汇总-{label}.xlsx"
         if not reuser.take("summary", figures_key):
             write_summary(figures, summary)
             reuser.record("summary", figures_key, [summary])
-        clock.progress.advance()
+        clock.advance()
         fill_workbooks_reusing(
-            loaded, figures, check.issues, stage / "workbooks", reuser, figures_key, clock.progress
+            loaded, figures, check.issues, stage / "workbooks", reuser, figures_key, clock, jobs
         )
 
         if pdf and strict and check.has_errors:
             skipped.append("strict")
         elif pdf:
-            clock.stage("documents")
             render_documents(
-                document, folder, stage, history, lang, templates, duplex, reuser, clock.progress
+                document, folder, stage, history, lang, templates, duplex, reuser, clock, jobs
             )
         ledger.record(
             history,
@@ -322,6 +325,7 @@ def fill_workbooks_reusing(
     reuser: Reuse,
     figures_key: str,
     progress: Progress,
+    jobs: int = 1,
 ) -> None:
     """A filled copy per input; one whose input, issues and figures are unchanged is carried over."""
     from salesbook import manifest as manifests
@@ -342,14 +346,15 @@ def fill_workbooks_reusing(
             progress.advance()
     if not to_fill:
         return
-    names = {name for name, _ in to_fill}
-    written = fill_workbooks(
-        loaded.book, figures, issues, loaded.path, target, only=names, progress=progress.advance
-    )
-    by_name = {path.relative_to(target).as_posix(): path for path in written}
-    for name, key in to_fill:
-        path = by_name.get(name) or by_name.get(name + ".xlsx")
-        reuser.record(f"workbook:{name}", key, [path] if path else [])
+
+    def fill(name: str) -> Callable[[], list[Path]]:
+        return lambda: fill_workbooks(
+            loaded.book, figures, issues, loaded.path, target, only={name}
+        )
+
+    results = run_tasks([fill(name) for name, _ in to_fill], jobs, lambda _: progress.advance())
+    for (name, key), paths in zip(to_fill, results, strict=True):
+        reuser.record(f"workbook:{name}", key, paths)
 
 
 def render_documents(
@@ -362,6 +367,7 @@ def render_documents(
     duplex: bool,
     reuser: Reuse | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> list[Path]:
     """The PDFs, all from the figures document: letters, then the reports.
 
@@ -383,6 +389,8 @@ def render_documents(
             numbers[(period, owner)] = seq
     written: list[Path] = []
     contexts = letter_contexts(document, numbers)
+    # Letters, then the review and health reports and one appraisal sheet per person.
+    progress.stage("documents", len(contexts) + 2 + len(document["figures"].get("people", {})))
     en = lang == "en"
     for period in dict.fromkeys(c.period for c in contexts):
         batch = [c for c in contexts if c.period == period]
@@ -391,19 +399,27 @@ def render_documents(
         if taken is None:
             combined = output / (f"letters-{period}-all.pdf" if en else f"责任书-{period}-全部.pdf")
             letters = render_letters(
-                renderer, batch, output / ("letters" if en else "责任书"), combined, duplex=duplex
+                renderer,
+                batch,
+                output / ("letters" if en else "责任书"),
+                combined,
+                duplex=duplex,
+                jobs=jobs,
+                progress=progress.advance,
             )
             taken = [combined, *letters.files]
             if reuser:
                 reuser.record(name, key, taken)
+        else:
+            progress.advance(len(batch))
         written += taken
-        progress.advance(len(batch))
     key = manifests.fingerprint(setup, document)
     taken = reuser.take("reports", key) if reuser else None
     if taken is None:
-        taken = render_reports(renderer, document, output)
+        taken = render_reports(renderer, document, output, jobs, progress.advance)
         if reuser:
             reuser.record("reports", key, taken)
+    else:
+        progress.advance(2 + len(document["figures"].get("people", {})))
     written += taken
-    progress.advance()
     return written

@@ -12,10 +12,12 @@ import re
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from salesbook.render import Renderer, RenderError
+from salesbook.parallel import run_tasks
+from salesbook.render import Renderer, RenderError, concatenate_pdfs
 from salesbook.values import month_period, parse_period
 
 PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$")
@@ -194,8 +196,11 @@ def render_letters(
     combined: Path,
     duplex: bool = False,
     created: dt.date | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> LetterRun:
-    """All letters, laid out CHUNK at a time; per-owner files cut from each chunk's PDF."""
+    """All letters, laid out CHUNK at a time (`jobs` chunks at once); per-owner files cut from
+    each chunk's PDF. `progress(n)` is called with the number of letters of each chunk done."""
     assign_file_stems(contexts)
     run = LetterRun(combined)
     if not contexts:
@@ -203,14 +208,29 @@ def render_letters(
     combined.parent.mkdir(parents=True, exist_ok=True)
     chunks = [contexts[i : i + CHUNK] for i in range(0, len(contexts), CHUNK)]
     with tempfile.TemporaryDirectory(dir=combined.parent, prefix=".letters-") as scratch:
-        parts = []
-        for n, chunk in enumerate(chunks):
-            part = combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
-            run.pages += _render_chunk(renderer, chunk, part, duplex, created, run)
-            run.files += _split(part, chunk, folder, duplex)
-            parts.append(part)
+        parts = [
+            combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
+            for n in range(len(chunks))
+        ]
+
+        def chunk_task(n: int) -> Callable[[], tuple[int, int, list[Path]]]:
+            def render() -> tuple[int, int, list[Path]]:
+                pages, passes = _render_chunk(renderer, chunks[n], parts[n], duplex, created)
+                return pages, passes, _split(parts[n], chunks[n], folder, duplex)
+
+            return render
+
+        results = run_tasks(
+            [chunk_task(n) for n in range(len(chunks))],
+            jobs,
+            (lambda n: progress(len(chunks[n]))) if progress else None,
+        )
+        for pages, passes, files in results:
+            run.pages += pages
+            run.passes = max(run.passes, passes)
+            run.files += files
         if len(chunks) > 1:
-            _concatenate(parts, combined)
+            concatenate_pdfs(parts, combined)
     return run
 
 
@@ -220,16 +240,16 @@ def _render_chunk(
     path: Path,
     duplex: bool,
     created: dt.date | None,
-    run: LetterRun,
-) -> int:
-    """Lay out and write one document of letters; returns its page count."""
+) -> tuple[int, int]:
+    """Lay out and write one document of letters; returns its page count and layout passes."""
     document = _layout(renderer, contexts, duplex, created)
     counts = _pages_per_letter(document, len(contexts))
+    passes = 1
     if [c.pages for c in contexts] != counts:  # a letter ran over a page: print the right totals
         for context, count in zip(contexts, counts, strict=True):
             context.pages = count
         document = _layout(renderer, contexts, duplex, created)
-        run.passes = 2
+        passes = 2
         if _pages_per_letter(document, len(contexts)) != counts:
             raise RenderError("责任书分页不稳定 (letter pagination did not settle)")
     renderer.write(document, path)
@@ -237,19 +257,7 @@ def _render_chunk(
     if duplex and pages % 2:  # the last letter ends on a front side: give it a back
         _append_blank_page(path)
         pages += 1
-    return pages
-
-
-def _concatenate(parts: list[Path], combined: Path) -> None:
-    """The chunks as one PDF for one print job, their bookmarks kept."""
-    import pypdf
-
-    writer = pypdf.PdfWriter()
-    for part in parts:
-        writer.append(part)
-    writer._ID = None  # no random file identifier: same inputs, same bytes
-    with combined.open("wb") as stream:
-        writer.write(stream)
+    return pages, passes
 
 
 def _layout(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jinja2
 
-from salesbook.batch import SalesbookError
+from salesbook.errors import SalesbookError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")  # the families print.css asks for
@@ -281,3 +281,15 @@ def _visible_text(html: str) -> str:
     import html as html_module
 
     return html_module.unescape(_TAGS.sub(" ", html))
+
+
+def concatenate_pdfs(parts: list[Path], combined: Path) -> None:
+    """Chunks rendered separately as one PDF for one print job, their bookmarks kept."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for part in parts:
+        writer.append(part)
+    writer._ID = None  # no random file identifier: same inputs, same bytes
+    with combined.open("wb") as stream:
+        writer.write(stream)

@@ -9,8 +9,9 @@ person, and the per-person files are page ranges cut from the combined PDF, as f
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -18,8 +19,15 @@ from typing import TYPE_CHECKING
 
 from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
 from salesbook.compute import PACE_LABELS, STATUS_LABELS, pace_of, ratio
-from salesbook.letters import PLACEHOLDER, safe_name, unique_file_stems
-from salesbook.render import Renderer, RenderError, count_text, percent_text
+from salesbook.letters import CHUNK, PLACEHOLDER, safe_name, unique_file_stems
+from salesbook.parallel import run_tasks
+from salesbook.render import (
+    Renderer,
+    RenderError,
+    concatenate_pdfs,
+    count_text,
+    percent_text,
+)
 from salesbook.schemas import (
     DIMENSION_TYPES,
     GRADES,
@@ -896,45 +904,98 @@ def assign_file_stems(sheets: list[AppraisalSheet]) -> None:
 # --- rendering --------------------------------------------------------------------------------------
 
 
-def render_reports(renderer: Renderer, document: dict, output: Path) -> list[Path]:
+def render_reports(
+    renderer: Renderer,
+    document: dict,
+    output: Path,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Path]:
     """Write the review, the health report (when there are indicators) and the appraisal sheets
-    (when anyone is appraised) into `output`; returns the files written."""
+    (when anyone is appraised) into `output`, `jobs` documents at once; returns the files written.
+    `progress(n)` is called with the number of documents each finished task produced."""
     en = renderer.lang == "en"
     period = safe_name(document["period"])
     output.mkdir(parents=True, exist_ok=True)
-    written = []
+    tasks: list[Callable[[], list[Path]]] = []
+    sizes: list[int] = []
 
     review = review_context(document, renderer.lang)
-    path = output / (f"review-{period}.pdf" if en else f"销售复盘报告-{period}.pdf")
-    _write(renderer, renderer.html("review.html", report=review, created=review.created), path)
-    written.append(path)
+    review_path = output / (f"review-{period}.pdf" if en else f"销售复盘报告-{period}.pdf")
+    tasks.append(
+        lambda: _write(
+            renderer,
+            renderer.html("review.html", report=review, created=review.created),
+            review_path,
+        )
+    )
+    sizes.append(1)
 
     health = health_context(document, renderer.lang)
     if health.indicators:
-        path = output / (f"health-{period}.pdf" if en else f"销售流程健康度报告-{period}.pdf")
-        _write(renderer, renderer.html("health.html", report=health, created=health.created), path)
-        written.append(path)
+        health_path = output / (
+            f"health-{period}.pdf" if en else f"销售流程健康度报告-{period}.pdf"
+        )
+        tasks.append(
+            lambda: _write(
+                renderer,
+                renderer.html("health.html", report=health, created=health.created),
+                health_path,
+            )
+        )
+        sizes.append(1)
 
     sheets = appraisal_sheets(document, renderer.lang)
-    if sheets:
-        periods = {sheet.period for sheet in sheets}
-        if len(periods) == 1:
-            period = safe_name(periods.pop())
-        combined = output / (f"appraisal-{period}-all.pdf" if en else f"评估单-{period}-全部.pdf")
-        folder = output / ("appraisal" if en else "评估单")
-        written += [combined, *render_appraisals(renderer, sheets, folder, combined)]
+    combined: Path | None = None
+    parts: list[Path] = []
+    with tempfile.TemporaryDirectory(dir=output, prefix=".appraisal-") as scratch:
+        if sheets:
+            assign_file_stems(sheets)
+            periods = {sheet.period for sheet in sheets}
+            if len(periods) == 1:
+                period = safe_name(periods.pop())
+            combined = output / (
+                f"appraisal-{period}-all.pdf" if en else f"评估单-{period}-全部.pdf"
+            )
+            folder = output / ("appraisal" if en else "评估单")
+            chunks = [sheets[i : i + CHUNK] for i in range(0, len(sheets), CHUNK)]
+            parts = [
+                combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
+                for n in range(len(chunks))
+            ]
+            for chunk, part in zip(chunks, parts, strict=True):
+                tasks.append(_appraisal_task(renderer, chunk, folder, part))
+                sizes.append(len(chunk))
+        results = run_tasks(tasks, jobs, (lambda n: progress(sizes[n])) if progress else None)
+        if combined and len(parts) > 1:
+            concatenate_pdfs(parts, combined)
+    heads = len(tasks) - (len(parts) if combined else 0)  # the reports before the sheets
+    written = [path for files in results[:heads] for path in files]
+    if combined:
+        written.append(combined)
+        written += [path for files in results[heads:] for path in files]
     return written
 
 
-def _write(renderer: Renderer, html: str, path: Path) -> None:
+def _write(renderer: Renderer, html: str, path: Path) -> list[Path]:
     renderer.write(renderer.document(html), path)
+    return [path]
+
+
+def _appraisal_task(
+    renderer: Renderer, sheets: list[AppraisalSheet], folder: Path, part: Path
+) -> Callable[[], list[Path]]:
+    return lambda: render_appraisals(renderer, sheets, folder, part)
 
 
 def render_appraisals(
     renderer: Renderer, sheets: list[AppraisalSheet], folder: Path, combined: Path
 ) -> list[Path]:
-    """All sheets as one document, written to `combined`; one file per person cut from it."""
-    assign_file_stems(sheets)
+    """The sheets as one document, written to `combined`; one file per person cut from it.
+
+    File stems come from `assign_file_stems`, called once for all sheets before chunking."""
+    if not all(sheet.file_stem for sheet in sheets):
+        assign_file_stems(sheets)
     html = renderer.html("appraisal.html", sheets=sheets, created=sheets[0].as_of)
     document = renderer.document(html)
     ranges = _page_ranges(document, len(sheets))

@@ -301,3 +301,39 @@ def test_progress_is_one_line_per_stage_off_a_terminal(
         "[写出清单]",
     ]
     assert lines[0].startswith("[读取文件] 4 ")  # four workbooks read
+
+
+def test_parallel_rendering_gives_the_same_bytes_as_one_process(
+    seed_org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Letters and appraisal sheets in chunks of two, spread over worker processes."""
+    import pypdf
+
+    from salesbook import letters, reports
+
+    monkeypatch.setattr(letters, "CHUNK", 2)
+    monkeypatch.setattr(reports, "CHUNK", 2)
+    one, two = tmp_path / "one", tmp_path / "two"
+    run(seed_org, one, "--period", "2023Q4", "--jobs", "1")
+    run(seed_org, two, "--period", "2023Q4", "--jobs", "2")
+    first, second = hashes(one), hashes(two)
+    pdfs = [p for p in first if p.endswith(".pdf")]
+    assert len(pdfs) > 8
+    assert {p: first[p] for p in pdfs} == {p: second[p] for p in pdfs}
+    combined = pypdf.PdfReader(two / "责任书-2023Q4-全部.pdf")
+    assert len(combined.outline) == len(list((two / "责任书").iterdir())) == 5
+
+
+def test_a_failing_or_dying_worker_stops_the_run_with_a_message() -> None:
+    from salesbook.errors import SalesbookError
+    from salesbook.parallel import run_tasks
+
+    assert run_tasks([lambda: 1, lambda: 2, lambda: 3], jobs=2) == [1, 2, 3]
+
+    def fails() -> int:
+        raise SalesbookError("模板有误")
+
+    with pytest.raises(SalesbookError, match="模板有误"):
+        run_tasks([lambda: 1, fails], jobs=2)
+    with pytest.raises(SalesbookError, match="worker process ended"):
+        run_tasks([lambda: 1, lambda: os._exit(3)], jobs=2)
