@@ -463,6 +463,7 @@ class ReviewContext:
     region_chart: Chart | None
     product_chart: Chart | None
     rep_chart: Chart | None
+    rep_chart_cut: bool  # only the best and the lowest CHART_ENDS people are drawn
     grades: list[GradeGroup]
     appraised: int
     awards: list[AwardRow]
@@ -505,7 +506,8 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
         reps=reps,
         region_chart=_chart(regions, lang, elapsed),
         product_chart=_chart(products, lang, elapsed),
-        rep_chart=_chart([r.sales for r in reps if r.sales], lang, elapsed),
+        rep_chart=_chart(_ends([r.sales for r in reps if r.sales]), lang, elapsed),
+        rep_chart_cut=sum(1 for r in reps if r.sales) > 2 * CHART_ENDS,
         grades=grade_groups(figures, lang),
         appraised=sum(1 for p in figures.get("people", {}).values() if p.get("grade")),
         awards=award_rows(document, lang),
@@ -541,6 +543,14 @@ def _to_date_label(label: str | None, lang: str) -> str | None:
     if label and lang == "en":
         return re.sub(r"\s*（截至\s*(.+?)）", r" to \1", label)
     return label
+
+
+CHART_ENDS = 20  # a chart of more people than 2 × this shows the best and the lowest only
+
+
+def _ends(rows: list[TargetRow]) -> list[TargetRow]:
+    """The first and last CHART_ENDS rows: a bar per person stops being readable past a page."""
+    return rows if len(rows) <= 2 * CHART_ENDS else rows[:CHART_ENDS] + rows[-CHART_ENDS:]
 
 
 def _chart(rows: list[TargetRow], lang: str, elapsed: Decimal | None) -> Chart | None:
