@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test lint bench clean
+.PHONY: setup system run test lint bench bench-validate bench-run bench-letters bench-batch clean
 
 setup: $(STAMP) system
 
@@ -29,8 +29,21 @@ test: setup
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-bench: setup
+# Every benchmark, one after another (long: see bench/README.md for each one's method and figures).
+bench: bench-validate bench-run bench-letters bench-batch
+
+bench-validate: setup
 	$(BIN)/python bench/bench_validate.py
+
+bench-run: setup
+	$(BIN)/python bench/bench_run.py
+
+bench-letters: setup
+	$(BIN)/python bench/bench_letters.py
+
+# The whole monthly run at 100, 1000 and 5000 reps against its bare steps (long: see bench/README.md).
+bench-batch: setup
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .ruff_cache

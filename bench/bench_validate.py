@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -316,13 +316,20 @@ class Finished:
     stderr: str
 
 
-def run_process(argv: Sequence[str]) -> Finished:
-    """Run argv from the project folder; wall time from just before spawn to reaping."""
+def run_process(
+    argv: Sequence[str], on_start: Callable[[subprocess.Popen], object] | None = None
+) -> Finished:
+    """Run argv from the project folder; wall time from just before spawn to reaping.
+
+    `on_start` is called with the process right after it is spawned (bench_batch.py starts a
+    memory sampler there)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=PROJECT
         )
+        if on_start is not None:
+            on_start(process)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)

@@ -1,0 +1,209 @@
+"""Time salesbook's letters (individual files + combined file) against one bare WeasyPrint render.
+
+For each number of reps (default 1000) the script
+
+1. makes the demo folder and its figures.json once (`salesbook demo`, `salesbook run --no-pdf`),
+   and writes the letters' HTML exactly as salesbook makes it (templates/letters.html);
+2. runs R interleaved repeats of two fresh processes:
+   - salesbook: `salesbook.letters.render_letters` for every letter: the combined PDF and one PDF
+     per owner (font check, layout in chunks, the rare second pass, the per-owner cut);
+   - bare:      `weasyprint.HTML(string=html).write_pdf(path)` of the same HTML with the same
+                stylesheet, as one document written as one PDF, nothing else;
+   each times its work inside (imports excluded) and is timed from outside; peak RSS from wait4();
+3. reports median (min–max) of both and of their paired ratio (target ≤ 1.3×), and salesbook's
+   peak RSS per size, so growth with the number of letters shows.
+
+Usage: python bench/bench_letters.py [--reps 1000 [3000 …]] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench_run import ensure_demo
+from bench_validate import MIB, PROJECT, RESULTS, TODAY, fmt, log, machine, run_process, summarize
+
+TARGET_RATIO = 1.3
+
+SALESBOOK = r"""
+import json, sys, time
+from pathlib import Path
+from salesbook.letters import letter_contexts, render_letters
+from salesbook.render import Renderer, template_dirs
+document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+out = Path(sys.argv[2])
+started = time.perf_counter()
+renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+contexts = letter_contexts(document)
+run = render_letters(renderer, contexts, out / "letters", out / "all.pdf")
+elapsed = time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "letters": len(contexts), "files": len(run.files),
+                  "pages": run.pages, "passes": run.passes}))
+"""
+
+BARE = r"""
+import json, sys, time
+from pathlib import Path
+html = Path(sys.argv[1]).read_text(encoding="utf-8")
+css = sys.argv[2]
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+started = time.perf_counter()
+fonts = FontConfiguration()
+weasyprint.HTML(string=html).write_pdf(
+    sys.argv[3], stylesheets=[weasyprint.CSS(filename=css, font_config=fonts)], font_config=fonts)
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+WRITE_HTML = r"""
+import json, sys
+from pathlib import Path
+from salesbook.letters import assign_file_stems, letter_contexts
+from salesbook.render import Renderer, template_dirs
+document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+contexts = letter_contexts(document)
+assign_file_stems(contexts)
+created = contexts[0].start
+html = renderer.html("letters.html", letters=contexts, duplex=False, created=created)
+Path(sys.argv[2]).write_text(html, encoding="utf-8")
+print(len(contexts))
+"""
+
+
+def ensure_figures(reps: int) -> tuple[Path, Path]:
+    """figures.json of the demo folder and the letters' HTML, made once per demo."""
+    folder, _ = ensure_demo(reps)
+    output = folder.parent / f"{folder.name}-output"
+    figures = output / "figures.json"
+    if not figures.exists() or figures.stat().st_mtime < folder.stat().st_mtime:
+        log(f"  {reps} reps: computing figures.json")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "salesbook",
+                "run",
+                str(folder),
+                "-o",
+                str(output),
+                "--today",
+                TODAY,
+                "--no-pdf",
+            ],
+            cwd=PROJECT,
+            check=False,
+            capture_output=True,
+        )
+    html = output / "letters.html"
+    if not html.exists() or html.stat().st_mtime < figures.stat().st_mtime:
+        subprocess.run(
+            [sys.executable, "-c", WRITE_HTML, str(figures), str(html)],
+            cwd=PROJECT,
+            check=True,
+            capture_output=True,
+        )
+    return figures, html
+
+
+def measure(reps: int, repeats: int) -> dict[str, object]:
+    figures, html = ensure_figures(reps)
+    css = PROJECT / "templates" / "print.css"
+    rows: list[dict[str, object]] = []
+    for repeat in range(repeats):
+        order = ["salesbook", "bare"] if repeat % 2 == 0 else ["bare", "salesbook"]
+        row: dict[str, object] = {}
+        for name in order:
+            with tempfile.TemporaryDirectory() as scratch:
+                if name == "salesbook":
+                    done = run_process([sys.executable, "-c", SALESBOOK, str(figures), scratch])
+                else:
+                    done = run_process(
+                        [
+                            sys.executable,
+                            "-c",
+                            BARE,
+                            str(html),
+                            str(css),
+                            str(Path(scratch) / "bare.pdf"),
+                        ]
+                    )
+            if done.returncode != 0:
+                raise SystemExit(f"{name} failed: {done.stderr[-2000:]}")
+            inside = json.loads(done.stdout.strip().splitlines()[-1])
+            row[name] = {**inside, "wall_s": done.wall_s, "maxrss_mib": done.tree_maxrss_kb / MIB}
+            log(
+                f"  {reps} reps, repeat {repeat}, {name}: {inside['seconds']:.2f} s inside, "
+                f"{done.wall_s:.2f} s wall, {done.tree_maxrss_kb / MIB:.0f} MiB"
+            )
+        rows.append(row)
+    ratio = [r["salesbook"]["seconds"] / r["bare"]["seconds"] for r in rows]
+    ratio_wall = [r["salesbook"]["wall_s"] / r["bare"]["wall_s"] for r in rows]
+    letters = rows[0]["salesbook"]["letters"]
+    return {
+        "reps": reps,
+        "letters": letters,
+        "pages": rows[0]["salesbook"]["pages"],
+        "passes": rows[0]["salesbook"]["passes"],
+        "salesbook_s": summarize(r["salesbook"]["seconds"] for r in rows),
+        "bare_s": summarize(r["bare"]["seconds"] for r in rows),
+        "ratio": summarize(ratio),
+        "ratio_wall": summarize(ratio_wall),
+        "ms_per_letter": summarize(r["salesbook"]["seconds"] * 1000 / letters for r in rows),
+        "bare_ms_per_letter": summarize(r["bare"]["seconds"] * 1000 / letters for r in rows),
+        "salesbook_rss_mib": max(r["salesbook"]["maxrss_mib"] for r in rows),
+        "bare_rss_mib": max(r["bare"]["maxrss_mib"] for r in rows),
+        "raw": rows,
+    }
+
+
+def markdown(results: list[dict[str, object]]) -> str:
+    lines = [
+        "| reps | letters (pages) | salesbook: both forms s | ms/letter | bare combined render s "
+        "| ms/letter | **salesbook ÷ bare** | ÷ bare, wall | peak RSS salesbook / bare MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['reps']:,} | {r['letters']:,} ({r['pages']:,}) | {fmt(r['salesbook_s'])} | "
+            f"{fmt(r['ms_per_letter'], 0)} | {fmt(r['bare_s'])} | {fmt(r['bare_ms_per_letter'], 0)} "
+            f"| **{fmt(r['ratio'])}×** | {fmt(r['ratio_wall'])}× | "
+            f"{r['salesbook_rss_mib']:.0f} / {r['bare_rss_mib']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, nargs="+", default=[1000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    results = [measure(reps, args.repeats) for reps in args.reps]
+    table = markdown(results)
+    print(table)
+    for r in results:
+        met = "met" if r["ratio"]["median"] <= TARGET_RATIO else "MISSED"
+        print(
+            f"- {r['reps']} reps: ≤ {TARGET_RATIO}× the bare combined render: {met} "
+            f"({r['ratio']['median']:.2f}×)"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = RESULTS / f"letters-{stamp}.json"
+    path.write_text(
+        json.dumps({"machine": machine(), "results": results}, indent=1, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    print(f"raw results: {path.relative_to(PROJECT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
