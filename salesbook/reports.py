@@ -460,6 +460,7 @@ class ReviewContext:
     regions: list[TargetRow]
     products: list[TargetRow]
     reps: list[RepRow]
+    reps_omitted: int  # people between the best and the lowest TABLE_ENDS, left out of the table
     region_chart: Chart | None
     product_chart: Chart | None
     rep_chart: Chart | None
@@ -470,6 +471,7 @@ class ReviewContext:
     shortfalls: list[Shortfall]
     findings: list[ReviewItem]  # problems and causes from the meeting
     discipline: list[DisciplineRow]
+    discipline_omitted: int  # reps with fewer lapses than the 2 × TABLE_ENDS listed
     discipline_total: DisciplineRow | None
     health: list[IndicatorRow]
     actions: list[ReviewItem]
@@ -503,17 +505,19 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
         overview=overview_rows(targets, config, lang),
         regions=regions,
         products=products,
-        reps=reps,
+        reps=_ends(reps, TABLE_ENDS),
+        reps_omitted=max(0, len(reps) - 2 * TABLE_ENDS),
         region_chart=_chart(regions, lang, elapsed),
         product_chart=_chart(products, lang, elapsed),
-        rep_chart=_chart(_ends([r.sales for r in reps if r.sales]), lang, elapsed),
+        rep_chart=_chart(_ends([r.sales for r in reps if r.sales], CHART_ENDS), lang, elapsed),
         rep_chart_cut=sum(1 for r in reps if r.sales) > 2 * CHART_ENDS,
         grades=grade_groups(figures, lang),
         appraised=sum(1 for p in figures.get("people", {}).values() if p.get("grade")),
         awards=award_rows(document, lang),
         shortfalls=shortfalls(targets, rows, figures.get("review_items", [])),
         findings=findings,
-        discipline=discipline,
+        discipline=_most_lapses(discipline, 2 * TABLE_ENDS),
+        discipline_omitted=max(0, len(discipline) - 2 * TABLE_ENDS),
         discipline_total=total,
         health=indicator_rows(figures, lang),
         actions=actions,
@@ -545,12 +549,24 @@ def _to_date_label(label: str | None, lang: str) -> str | None:
     return label
 
 
+# A meeting report of a large team shows the ends of each ranking; everyone is in 汇总-<period>.xlsx
+# and on their own appraisal sheet. (At 5000 reps the full tables ran to 300 pages and 2 GiB.)
 CHART_ENDS = 20  # a chart of more people than 2 × this shows the best and the lowest only
+TABLE_ENDS = 25  # a table of more people than 2 × this shows the best and the lowest only
 
 
-def _ends(rows: list[TargetRow]) -> list[TargetRow]:
-    """The first and last CHART_ENDS rows: a bar per person stops being readable past a page."""
-    return rows if len(rows) <= 2 * CHART_ENDS else rows[:CHART_ENDS] + rows[-CHART_ENDS:]
+def _ends(rows: list, ends: int) -> list:
+    """The first and last `ends` rows, when there are more than twice that many."""
+    return rows if len(rows) <= 2 * ends else rows[:ends] + rows[-ends:]
+
+
+def _most_lapses(rows: list[DisciplineRow], keep: int) -> list[DisciplineRow]:
+    """The `keep` reps with the most overdue, stale and back-filled customers, in table order."""
+    if len(rows) <= keep:
+        return rows
+    worst = sorted(rows, key=lambda r: -(r.overdue + r.stale + r.backfilled))[:keep]
+    chosen = {id(r) for r in worst}
+    return [r for r in rows if id(r) in chosen]
 
 
 def _chart(rows: list[TargetRow], lang: str, elapsed: Decimal | None) -> Chart | None:

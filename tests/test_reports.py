@@ -285,3 +285,39 @@ def test_same_figures_give_byte_identical_reports(seed_org: Path, tmp_path: Path
         "评估单/2023Q4-李明.pdf",
     ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_large_team_gets_a_review_of_meeting_length(tmp_path: Path) -> None:
+    """At 60 reps the ranking shows the best and the lowest 25; everyone stays in the totals."""
+    from click.testing import CliRunner
+
+    from salesbook.cli import cli
+    from salesbook.reports import TABLE_ENDS, review_context
+
+    folder, output = tmp_path / "demo", tmp_path / "out"
+    assert CliRunner().invoke(cli, ["demo", str(folder), "--reps", "60"]).exit_code == 0
+    result = CliRunner().invoke(
+        cli, ["run", str(folder), "-o", str(output), "--no-pdf", "--today", "2026-11-25"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    document = json.loads((output / "figures.json").read_text("utf-8"))
+    context = review_context(document)
+    people = [t for t in document["figures"]["targets"] if t.get("dimension_type") == "个人"]
+    assert len(context.reps) == 2 * TABLE_ENDS
+    assert context.reps_omitted > 0
+    assert len(context.discipline) == 2 * TABLE_ENDS
+    assert context.discipline_total.follow_ups == sum(
+        rep["follow_ups"] for rep in document["figures"]["follow_ups"]["reps"].values()
+    )
+    attainments = sorted(
+        (Decimal(t["attainment"]) for t in people if t.get("attainment") and t.get("unit") == "元"),
+        reverse=True,
+    )
+    shown = [Decimal(r.sales.attainment) for r in context.reps if r.sales and r.sales.attainment]
+    assert shown[0] == attainments[0]
+    assert min(shown) == attainments[-1]  # the lowest is never the one left out
+    renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+    html = renderer.html("review.html", report=context, created=context.created)
+    path = tmp_path / "review.pdf"
+    renderer.write(renderer.document(html), path)
+    assert f"中间{context.reps_omitted}人从略" in text(path)  # text() drops the spaces
