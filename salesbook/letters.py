@@ -186,7 +186,7 @@ class LetterRun:
     passes: int = 1
 
 
-CHUNK = 250  # letters per WeasyPrint document: memory stays flat however many letters there are
+CHUNK = 100  # documents per WeasyPrint layout: ~250 MiB in its worker, however many in all
 
 
 def render_letters(
