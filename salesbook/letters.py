@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salesbook.parallel import run_tasks
-from salesbook.render import Renderer, RenderError, concatenate_pdfs
+from salesbook.render import (
+    Renderer,
+    RenderError,
+    concatenate_pdfs,
+    page_ranges,
+    split_pdf,
+)
 from salesbook.values import month_period, parse_period
 
 PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$")
@@ -272,30 +278,10 @@ def _layout(
     return renderer.document(html)
 
 
-def _starts(document) -> list[int]:
-    """Index of the first page of each letter: the pages carrying a level-1 bookmark."""
-    return [
-        i
-        for i, page in enumerate(document.pages)
-        if any(level == 1 for level, *_ in page.bookmarks)
-    ]
-
-
 def _pages_per_letter(document, letters: int) -> list[int]:
-    """Pages of each letter: from its bookmarked first page to the page holding its end anchor.
-
-    Padding pages (duplex) come after the end anchor, so they are not counted.
-    """
-    starts = _starts(document)
-    ends = {
-        name: i
-        for i, page in enumerate(document.pages)
-        for name in page.anchors
-        if name.startswith("letter-end-")
-    }
-    if len(starts) != letters or len(ends) != letters:
-        raise RenderError(f"责任书数量与书签不符 ({len(starts)} bookmarks for {letters} letters)")
-    return [ends[f"letter-end-{i}"] - start + 1 for i, start in enumerate(starts)]
+    """Pages of each letter; padding pages (duplex) come after its end anchor and do not count."""
+    ranges = page_ranges(document, letters, "letter-end-", ("责任书", "letters"))
+    return [len(pages) for pages in ranges]
 
 
 def _append_blank_page(path: Path) -> None:
@@ -311,23 +297,15 @@ def _append_blank_page(path: Path) -> None:
 
 def _split(combined: Path, contexts: list[LetterContext], folder: Path, duplex: bool) -> list[Path]:
     """Each owner's pages of the combined PDF as a file of its own (padding pages left out)."""
-    import pypdf
-
-    folder.mkdir(parents=True, exist_ok=True)
-    reader = pypdf.PdfReader(combined)
-    files, page = [], 0
+    pieces, page = [], 0
     for context in contexts:
-        writer = pypdf.PdfWriter()
-        for index in range(page, page + context.pages):
-            writer.add_page(reader.pages[index])
-        writer.add_outline_item(title=context.owner, page_number=0)
-        writer.add_metadata({"/Title": f"销售目标责任书 {context.number} {context.owner}"})
-        writer._ID = None
-        path = folder / f"{context.file_stem}.pdf"
-        with path.open("wb") as stream:
-            writer.write(stream)
-        files.append(path)
-        page += context.pages
-        if duplex and context.pages % 2:
-            page += 1
-    return files
+        pieces.append(
+            (
+                folder / f"{context.file_stem}.pdf",
+                range(page, page + context.pages),
+                context.owner,
+                f"销售目标责任书 {context.number} {context.owner}",
+            )
+        )
+        page += context.pages + (1 if duplex and context.pages % 2 else 0)
+    return split_pdf(combined, pieces)

@@ -293,3 +293,47 @@ def concatenate_pdfs(parts: list[Path], combined: Path) -> None:
     writer._ID = None  # no random file identifier: same inputs, same bytes
     with combined.open("wb") as stream:
         writer.write(stream)
+
+
+def page_ranges(document, count: int, end_prefix: str, what: tuple[str, str]) -> list[range]:
+    """The pages of each of `count` documents laid out in one: from its bookmarked (level 1) first
+    page to the page holding its anchor `<end_prefix><i>`. Padding after the anchor is left out.
+
+    `what` names the documents in the error, in Chinese and English: ("责任书", "letters").
+    """
+    starts = [
+        i
+        for i, page in enumerate(document.pages)
+        if any(level == 1 for level, *_ in page.bookmarks)
+    ]
+    ends = {
+        name: i
+        for i, page in enumerate(document.pages)
+        for name in page.anchors
+        if name.startswith(end_prefix)
+    }
+    if len(starts) != count or len(ends) != count:
+        zh, en = what
+        raise RenderError(f"{zh}数量与书签不符 ({len(starts)} bookmarks for {count} {en})")
+    return [range(start, ends[f"{end_prefix}{i}"] + 1) for i, start in enumerate(starts)]
+
+
+def split_pdf(combined: Path, pieces: list[tuple[Path, range, str, str]]) -> list[Path]:
+    """Cut `combined` into files: for each (path, pages, bookmark, title), those pages with one
+    bookmark to the first page and the title in the metadata."""
+    import pypdf
+
+    reader = pypdf.PdfReader(combined)
+    files = []
+    for path, pages, bookmark, title in pieces:
+        writer = pypdf.PdfWriter()
+        for index in pages:
+            writer.add_page(reader.pages[index])
+        writer.add_outline_item(title=bookmark, page_number=0)
+        writer.add_metadata({"/Title": title})
+        writer._ID = None  # no random file identifier: same inputs, same bytes
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as stream:
+            writer.write(stream)
+        files.append(path)
+    return files

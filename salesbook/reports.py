@@ -23,10 +23,11 @@ from salesbook.letters import CHUNK, PLACEHOLDER, safe_name, unique_file_stems
 from salesbook.parallel import run_tasks
 from salesbook.render import (
     Renderer,
-    RenderError,
     concatenate_pdfs,
     count_text,
+    page_ranges,
     percent_text,
+    split_pdf,
 )
 from salesbook.schemas import (
     DIMENSION_TYPES,
@@ -39,7 +40,7 @@ from salesbook.schemas import (
 from salesbook.values import BadValue, Period, parse_period
 
 if TYPE_CHECKING:
-    from weasyprint import Document
+    pass
 
 PACE_EN = {"ahead": "Ahead", "on_track": "On track", "watch": "Watch", "behind": "Behind"}
 # A mark beside every status colour, so a black-and-white copy reads the same (all in Noto CJK).
@@ -948,13 +949,7 @@ def render_reports(
 
     review = review_context(document, renderer.lang)
     review_path = output / (f"review-{period}.pdf" if en else f"销售复盘报告-{period}.pdf")
-    tasks.append(
-        lambda: _write(
-            renderer,
-            renderer.html("review.html", report=review, created=review.created),
-            review_path,
-        )
-    )
+    tasks.append(_report_task(renderer, "review.html", review, review_path))
     sizes.append(1)
 
     health = health_context(document, renderer.lang)
@@ -962,13 +957,7 @@ def render_reports(
         health_path = output / (
             f"health-{period}.pdf" if en else f"销售流程健康度报告-{period}.pdf"
         )
-        tasks.append(
-            lambda: _write(
-                renderer,
-                renderer.html("health.html", report=health, created=health.created),
-                health_path,
-            )
-        )
+        tasks.append(_report_task(renderer, "health.html", health, health_path))
         sizes.append(1)
 
     sheets = appraisal_sheets(document, renderer.lang)
@@ -1003,9 +992,15 @@ def render_reports(
     return written
 
 
-def _write(renderer: Renderer, html: str, path: Path) -> list[Path]:
-    renderer.write(renderer.document(html), path)
-    return [path]
+def _report_task(
+    renderer: Renderer, template: str, report: ReviewContext | HealthContext, path: Path
+) -> Callable[[], list[Path]]:
+    def write() -> list[Path]:
+        html = renderer.html(template, report=report, created=report.created)
+        renderer.write(renderer.document(html), path)
+        return [path]
+
+    return write
 
 
 def _appraisal_task(
@@ -1024,53 +1019,14 @@ def render_appraisals(
         assign_file_stems(sheets)
     html = renderer.html("appraisal.html", sheets=sheets, created=sheets[0].as_of)
     document = renderer.document(html)
-    ranges = _page_ranges(document, len(sheets))
+    ranges = page_ranges(document, len(sheets), "sheet-end-", ("评估单", "sheets"))
     combined.parent.mkdir(parents=True, exist_ok=True)
     renderer.write(document, combined)
     title = "Performance appraisal" if renderer.lang == "en" else "个人业绩评估单"
-    return _split(combined, sheets, ranges, folder, title)
-
-
-def _page_ranges(document: Document, sheets: int) -> list[range]:
-    """Pages of each sheet: from its bookmarked first page to the page holding its end anchor."""
-    starts = [
-        i
-        for i, page in enumerate(document.pages)
-        if any(level == 1 for level, *_ in page.bookmarks)
-    ]
-    ends = {
-        name: i
-        for i, page in enumerate(document.pages)
-        for name in page.anchors
-        if name.startswith("sheet-end-")
-    }
-    if len(starts) != sheets or len(ends) != sheets:
-        raise RenderError(f"评估单数量与书签不符 ({len(starts)} bookmarks for {sheets} sheets)")
-    return [range(start, ends[f"sheet-end-{i}"] + 1) for i, start in enumerate(starts)]
-
-
-def _split(
-    combined: Path,
-    sheets: list[AppraisalSheet],
-    ranges: list[range],
-    folder: Path,
-    title: str,
-) -> list[Path]:
-    """Each person's pages of the combined PDF as a file of its own, with one bookmark."""
-    import pypdf
-
-    folder.mkdir(parents=True, exist_ok=True)
-    reader = pypdf.PdfReader(combined)
-    files = []
-    for sheet, pages in zip(sheets, ranges, strict=True):
-        writer = pypdf.PdfWriter()
-        for index in pages:
-            writer.add_page(reader.pages[index])
-        writer.add_outline_item(title=sheet.name, page_number=0)
-        writer.add_metadata({"/Title": f"{title} {sheet.period} {sheet.name}"})
-        writer._ID = None  # no random file identifier: same inputs, same bytes
-        path = folder / f"{sheet.file_stem}.pdf"
-        with path.open("wb") as stream:
-            writer.write(stream)
-        files.append(path)
-    return files
+    return split_pdf(
+        combined,
+        [
+            (folder / f"{s.file_stem}.pdf", pages, s.name, f"{title} {s.period} {s.name}")
+            for s, pages in zip(sheets, ranges, strict=True)
+        ],
+    )
