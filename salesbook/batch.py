@@ -87,17 +87,28 @@ class Folder:
         return compute(self.book, self.config, run, previous or None, trends)
 
 
-def load(
-    folder: Path, jobs: int | None = None, progress: Callable[[Path], None] | None = None
-) -> Folder:
-    """Read every workbook under `folder` and its salesbook.toml; bad data becomes issues."""
-    folder = Path(folder)
+def workbooks_in(folder: Path) -> list[Path]:
+    """The workbooks a run reads; the folder must exist and hold at least one."""
     if not folder.is_dir():
         raise SalesbookError(f"文件夹不存在：{folder} (folder not found)")
-    if not find_workbooks(folder):
+    paths = find_workbooks(folder)
+    if not paths:
         raise SalesbookError(f"文件夹中没有工作簿：{folder} (no workbook in the folder)")
+    return paths
+
+
+def load(
+    folder: Path,
+    jobs: int | None = None,
+    progress: Callable[[Path], None] | None = None,
+    paths: list[Path] | None = None,
+) -> Folder:
+    """Read every workbook under `folder` (`paths`: as `workbooks_in` found them) and its
+    salesbook.toml; bad data becomes issues."""
+    folder = Path(folder)
+    paths = workbooks_in(folder) if paths is None else paths
     config, config_issues = load_config(folder)
-    book = read_folder(folder, jobs=jobs or os.cpu_count() or 1, progress=progress)
+    book = read_folder(folder, jobs=jobs or os.cpu_count() or 1, progress=progress, paths=paths)
     return Folder(folder, book, config, config_issues)
 
 
@@ -214,8 +225,9 @@ def run(
     folder, output = Path(folder), Path(output)
     clock = _Clock(progress or _Silent())
     jobs = jobs or os.cpu_count() or 1
-    clock.stage("read", len(find_workbooks(folder)) if folder.is_dir() else None)
-    loaded = load(folder, jobs, lambda _: clock.advance())
+    paths = workbooks_in(folder)
+    clock.stage("read", len(paths))
+    loaded = load(folder, jobs, lambda _: clock.advance(), paths)
     clock.stage("compute")
     external_history = history is not None
     with staged_output(output, wait) as stage:
@@ -254,8 +266,17 @@ def run(
             write_summary(figures, summary)
             reuser.record("summary", figures_key, [summary])
         clock.advance()
+        inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
         fill_workbooks_reusing(
-            loaded, figures, check.issues, stage / "workbooks", reuser, figures_key, clock, jobs
+            loaded,
+            figures,
+            check.issues,
+            stage / "workbooks",
+            reuser,
+            figures_key,
+            {str(entry["path"]): str(entry["sha256"]) for entry in inputs},
+            clock,
+            jobs,
         )
 
         if pdf and strict and check.has_errors:
@@ -277,7 +298,6 @@ def run(
             clock.note("strict: errors remain, no documents rendered")
         clock.stage("finish")
         written = sorted(manifests.output_files(stage))
-        inputs = [folder / name for name in loaded.book.files]
         manifests.write(
             stage,
             {
@@ -294,8 +314,8 @@ def run(
                     "history": str(history) if external_history else "history.sqlite",
                 },
                 "config": loaded.config.as_dict(),
-                "inputs": manifests.file_entries(folder, inputs),
-                "outputs": manifests.file_entries(stage, written),
+                "inputs": inputs,
+                "outputs": manifests.file_entries(stage, written, reuser.verified),
                 "products": dict(sorted(reuser.products.items())),
                 "issues": {s.value: check.counts[s] for s in Severity},
                 "timings": clock.finish(),
@@ -324,12 +344,12 @@ def fill_workbooks_reusing(
     target: Path,
     reuser: Reuse,
     figures_key: str,
+    input_hashes: dict[str, str],
     progress: Progress,
     jobs: int = 1,
 ) -> None:
     """A filled copy per input; one whose input, issues and figures are unchanged is carried over."""
     from salesbook import manifest as manifests
-    from salesbook.files import sha256
     from salesbook.fill import fill_workbooks
 
     issues_by_file: dict[str, list[dict]] = {}
@@ -337,9 +357,7 @@ def fill_workbooks_reusing(
         issues_by_file.setdefault(issue.location.file, []).append(issue.as_dict("zh"))
     to_fill = []
     for name in loaded.book.files:
-        key = manifests.fingerprint(
-            figures_key, sha256(loaded.path / name), issues_by_file.get(name, [])
-        )
+        key = manifests.fingerprint(figures_key, input_hashes[name], issues_by_file.get(name, []))
         if reuser.take(f"workbook:{name}", key) is None:
             to_fill.append((name, key))
         else:

@@ -46,18 +46,17 @@ def folder_fingerprint(folders: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def file_entries(root: Path, paths: list[Path]) -> list[dict[str, object]]:
-    return sorted(
-        (
-            {
-                "path": path.relative_to(root).as_posix(),
-                "size": path.stat().st_size,
-                "sha256": sha256(path),
-            }
-            for path in paths
-        ),
-        key=lambda entry: str(entry["path"]),
-    )
+def file_entries(
+    root: Path, paths: list[Path], known: dict[str, str] | None = None
+) -> list[dict[str, object]]:
+    """{path, size, sha256} per file, by relative path; `known` hashes are not computed again."""
+    known = known or {}
+    entries = []
+    for path in paths:
+        relative = path.relative_to(root).as_posix()
+        digest = known.get(relative) or sha256(path)
+        entries.append({"path": relative, "size": path.stat().st_size, "sha256": digest})
+    return sorted(entries, key=lambda entry: str(entry["path"]))
 
 
 def output_files(root: Path) -> list[Path]:
@@ -91,22 +90,26 @@ class Reuse:
     stage: Path
     products: dict[str, dict] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
+    verified: dict[str, str] = field(default_factory=dict)  # path -> sha256 of files carried over
+
+    def __post_init__(self) -> None:
+        self._recorded = {e["path"]: e["sha256"] for e in (self.previous or {}).get("outputs", [])}
 
     def take(self, name: str, key: str) -> list[Path] | None:
         """Link the product's previous files into the stage when its key and hashes still hold."""
         old = (self.previous or {}).get("products", {}).get(name)
         if not old or old.get("key") != key:
             return None
-        recorded = {e["path"]: e["sha256"] for e in self.previous.get("outputs", [])}  # type: ignore[union-attr]
         files = old.get("files", [])
         for relative in files:
             source = self.previous_root / relative
-            if recorded.get(relative) is None or not source.is_file():
+            if self._recorded.get(relative) is None or not source.is_file():
                 return None
-            if sha256(source) != recorded[relative]:  # edited since: make it again
+            if sha256(source) != self._recorded[relative]:  # edited since: make it again
                 return None
         taken = []
         for relative in files:
+            self.verified[relative] = self._recorded[relative]
             target = self.stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             _link_or_copy(self.previous_root / relative, target)

@@ -705,10 +705,14 @@ class Book:
 
 
 def read_folder(
-    folder: Path, jobs: int = 1, progress: Callable[[Path], None] | None = None
+    folder: Path,
+    jobs: int = 1,
+    progress: Callable[[Path], None] | None = None,
+    paths: list[Path] | None = None,
 ) -> Book:
-    """Read every workbook under `folder` into one Table per kind; never raises on bad files."""
-    paths = find_workbooks(folder)
+    """Read every workbook under `folder` (or the given `paths` under it, as `find_workbooks`
+    lists them) into one Table per kind; never raises on bad files."""
+    paths = find_workbooks(folder) if paths is None else paths
     issues: list[Issue] = []
     blocks: dict[str, list[tuple[Source, dict[str, np.ndarray], np.ndarray]]] = {}
     files = []
