@@ -288,7 +288,7 @@ def prep_html(folder: Path, figures: Path, target: Path, chunk: int) -> dict[str
 
     started = time.perf_counter()
     document = json.loads(figures.read_text(encoding="utf-8"))
-    dirs = template_dirs(folder, None)
+    dirs = template_dirs()
     renderer = Renderer(dirs, LANG, document["config"]["money_unit"])
     stylesheet = next(d / "print.css" for d in dirs if (d / "print.css").is_file())
     documents: list[dict[str, object]] = []

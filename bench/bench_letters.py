@@ -40,7 +40,7 @@ from salesbook.render import Renderer, template_dirs
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 out = Path(sys.argv[2])
 started = time.perf_counter()
-renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])
 contexts = letter_contexts(document)
 run = render_letters(renderer, contexts, out / "letters", out / "all.pdf")
 elapsed = time.perf_counter() - started
@@ -68,7 +68,7 @@ from pathlib import Path
 from salesbook.letters import assign_file_stems, letter_contexts
 from salesbook.render import Renderer, template_dirs
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])
 contexts = letter_contexts(document)
 assign_file_stems(contexts)
 created = contexts[0].start

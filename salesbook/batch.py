@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,11 +19,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from salesbook import __version__
 from salesbook.checks import check_book, target_period
-from salesbook.config import Config, load_config
+from salesbook.config import Config, load_config, unused_templates
 from salesbook.errors import SalesbookError
-from salesbook.files import staged_output
-from salesbook.issues import Issue, Severity, sort_issues
-from salesbook.parallel import run_tasks
+from salesbook.files import check_separate, output_lock, staged_output
+from salesbook.issues import Issue, Location, Severity, sort_issues
+from salesbook.parallel import Limits, run_tasks
 from salesbook.read import Book, find_workbooks, read_folder
 from salesbook.values import Period
 
@@ -87,13 +86,24 @@ class Folder:
         return compute(self.book, self.config, run, previous or None, trends)
 
 
-def workbooks_in(folder: Path) -> list[Path]:
-    """The workbooks a run reads; the folder must exist and hold at least one."""
+def workbooks_in(folder: Path, refused_only: bool = False) -> list[Path]:
+    """The workbooks a run reads; the folder must exist and hold at least one (or, with
+    `refused_only`, at least something that looks like one, which `validate` then reports)."""
     if not folder.is_dir():
         raise SalesbookError(f"文件夹不存在：{folder} (folder not found)")
     paths = find_workbooks(folder)
-    if not paths:
-        raise SalesbookError(f"文件夹中没有工作簿：{folder} (no workbook in the folder)")
+    if not paths and not (refused_only and getattr(paths, "refused", None)):
+        refused = getattr(paths, "refused", [])
+        shown = "、".join(entry.name for entry in refused[:3]) + ("…" if len(refused) > 3 else "")
+        raise SalesbookError(
+            f"文件夹中没有可读取的工作簿：{folder}"
+            + (
+                f"（{len(refused)} 个文件无法读取：{shown}，请先用 validate 查看原因）"
+                if refused
+                else ""
+            )
+            + " (no readable workbook in the folder)"
+        )
     return paths
 
 
@@ -106,8 +116,9 @@ def load(
     """Read every workbook under `folder` (`paths`: as `workbooks_in` found them) and its
     salesbook.toml; bad data becomes issues."""
     folder = Path(folder)
-    paths = workbooks_in(folder) if paths is None else paths
+    paths = workbooks_in(folder, refused_only=True) if paths is None else paths
     config, config_issues = load_config(folder)
+    config_issues += unused_templates(folder, config)
     book = read_folder(folder, jobs=jobs or os.cpu_count() or 1, progress=progress, paths=paths)
     return Folder(folder, book, config, config_issues)
 
@@ -132,6 +143,7 @@ class RunResult:
     reused: list[str] = field(default_factory=list)  # products carried over from the last run
     timings: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # products not made, and why
+    warnings: list[str] = field(default_factory=list)  # about the run itself, for the summary
 
     @property
     def exit_code(self) -> int:
@@ -218,114 +230,179 @@ def run(
     """
     from salesbook import ledger
     from salesbook import manifest as manifests
-    from salesbook.compute import history_rows, jsonable
-    from salesbook.fill import write_summary
-    from salesbook.report import write_issue_workbook
 
     folder, output = Path(folder), Path(output)
     clock = _Clock(progress or _Silent())
     jobs = jobs or os.cpu_count() or 1
-    paths = workbooks_in(folder)
-    clock.stage("read", len(paths))
-    loaded = load(folder, jobs, lambda _: clock.advance(), paths)
-    clock.stage("compute")
-    external_history = history is not None
-    with staged_output(output, wait) as stage:
-        previous = manifests.load(output) if reuse else None
-        history = history or stage / "history.sqlite"
-        if not external_history and (output / "history.sqlite").is_file():
-            shutil.copyfile(output / "history.sqlite", history)  # the run adds to what is there
-        figures = loaded.compute(period, as_of, history)
-        clock.stage("check")
-        check = loaded.check(target_period(loaded.book) or figures.run.period, today)
-        check.issues = sort_issues(check.issues + figures.issues)
+    if not folder.is_dir():
+        raise SalesbookError(f"文件夹不存在：{folder} (folder not found)")
+    check_separate(folder, output)
+    if history is not None:
+        history = Path(history).absolute()
+        check_separate(folder, history, "历史数据库")
+    warnings: list[str] = []
+    # The lock is taken before anything is read: a second run on this output waits or refuses
+    # before it could read inputs a first run is about to replace.
+    with output_lock(output, wait) as output:
+        paths = workbooks_in(folder)
+        clock.stage("read", len(paths))
+        loaded = load(folder, jobs, lambda _: clock.advance(), paths)
+        if templates is None:  # only a folder the admin names: --templates or the setting
+            templates = loaded.config.template_folder(folder)
+        elif Path(templates).resolve() == (folder / "templates").resolve():
+            loaded.config_issues = [i for i in loaded.config_issues if i.code != "SB-C004"]
+        clock.stage("compute")
+        previous, damaged = manifests.read(output) if reuse else (None, False)
+        if damaged:
+            warnings.append(
+                f"{output / manifests.NAME} 已被改动或损坏，本次全部重新生成"
+                f" (the manifest was edited or damaged; everything is made anew)"
+            )
+        with staged_output(output, manifests.listed) as stage:
+            # The history is written in a copy: a given one is replaced only after the swap.
+            if history is None:
+                working = ledger.working_copy(output / "history.sqlite", stage / "history.sqlite")
+            else:
+                working = ledger.working_copy(history)
+            try:
+                result = _run_staged(
+                    loaded, stage, output, working, history, period, today, as_of, lang, pdf,
+                    templates, duplex, strict, jobs, previous, clock, warnings,
+                )  # fmt: skip
+            except BaseException:
+                if history is not None:
+                    working.unlink(missing_ok=True)
+                raise
+        if history is not None:
+            os.replace(working, history)
+    return result
+
+
+def _run_staged(
+    loaded: Folder,
+    stage: Path,
+    output: Path,
+    working: Path,
+    external_history: Path | None,
+    period: Period | None,
+    today: dt.date | None,
+    as_of: dt.date | None,
+    lang: str,
+    pdf: bool,
+    templates: Path | None,
+    duplex: bool,
+    strict: bool,
+    jobs: int,
+    previous: dict | None,
+    clock: _Clock,
+    warnings: list[str],
+) -> RunResult:
+    """Everything a run writes, into `stage`; `working` is this run's copy of the history."""
+    from salesbook import ledger
+    from salesbook import manifest as manifests
+    from salesbook.compute import history_rows, jsonable
+    from salesbook.fill import write_summary
+    from salesbook.report import write_issue_workbook
+
+    folder = loaded.path
+    figures = loaded.compute(period, as_of, working)
+    clock.stage("check")
+    check = loaded.check(target_period(loaded.book) or figures.run.period, today)
+    check.issues = sort_issues(check.issues + figures.issues)
+    check.counts = Counter(issue.severity for issue in check.issues)
+    label = figures.run.period.label
+    stamp = figures.run.as_of
+    document = {
+        "format": 1,
+        "salesbook": __version__,
+        "period": label,
+        "as_of": figures.run.as_of.isoformat(),
+        "config": loaded.config.as_dict(),
+        "figures": jsonable(figures),
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+    document = json.loads(text)  # the PDFs render from exactly what figures.json holds
+    (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
+    figures_key = manifests.fingerprint(__version__, text)
+    reuser = manifests.Reuse(output, previous, stage)
+    skipped: list[str] = []
+
+    clock.stage("workbooks", len(loaded.book.files) + 2)  # inputs, issue list, summary
+    summary = stage / f"汇总-{label}.xlsx"
+    if not reuser.take("summary", figures_key):
+        write_summary(figures, summary)
+        reuser.record("summary", figures_key, [summary])
+    clock.advance()
+    inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
+    fill_issues = fill_workbooks_reusing(
+        loaded,
+        figures,
+        check.issues,
+        stage / "workbooks",
+        reuser,
+        figures_key,
+        {str(entry["path"]): str(entry["sha256"]) for entry in inputs},
+        clock,
+        jobs,
+    )
+    if fill_issues:  # copies too big to make or that failed: in the issue list and exit status
+        check.issues = sort_issues(check.issues + fill_issues)
         check.counts = Counter(issue.severity for issue in check.issues)
-        label = figures.run.period.label
-        stamp = figures.run.as_of
-        document = {
-            "format": 1,
+    issue_list = stage / ("issues.xlsx" if lang == "en" else "问题清单.xlsx")
+    write_issue_workbook(check, folder, issue_list, lang, stamp)
+    clock.advance()
+
+    if pdf and strict and check.has_errors:
+        skipped.append("strict")
+    elif pdf:
+        render_documents(
+            document, folder, stage, working, lang, templates, duplex, reuser, clock, jobs
+        )
+    ledger.record(
+        working,
+        figures.run.period,
+        figures.run.as_of.isoformat(),
+        __version__,
+        history_rows(figures),
+    )
+    ledger.settle(working)
+    for name in reuser.reused:
+        clock.note(f"reused {name}")
+    for warning in warnings:
+        clock.note(warning)
+    if skipped:
+        clock.note("strict: errors remain, no documents rendered")
+    clock.stage("finish")
+    written = sorted(manifests.output_files(stage))
+    outputs = manifests.file_entries(stage, written, reuser.verified)
+    manifests.write(
+        stage,
+        {
+            "format": manifests.FORMAT,
             "salesbook": __version__,
             "period": label,
             "as_of": figures.run.as_of.isoformat(),
-            "config": loaded.config.as_dict(),
-            "figures": jsonable(figures),
-        }
-        text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
-        document = json.loads(text)  # the PDFs render from exactly what figures.json holds
-        (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
-        figures_key = manifests.fingerprint(__version__, text)
-        reuser = manifests.Reuse(output, previous, stage)
-        skipped: list[str] = []
-
-        clock.stage("workbooks", len(loaded.book.files) + 2)  # inputs, issue list, summary
-        issue_list = stage / ("issues.xlsx" if lang == "en" else "问题清单.xlsx")
-        write_issue_workbook(check, folder, issue_list, lang, stamp)
-        clock.advance()
-        summary = stage / f"汇总-{label}.xlsx"
-        if not reuser.take("summary", figures_key):
-            write_summary(figures, summary)
-            reuser.record("summary", figures_key, [summary])
-        clock.advance()
-        inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
-        fill_workbooks_reusing(
-            loaded,
-            figures,
-            check.issues,
-            stage / "workbooks",
-            reuser,
-            figures_key,
-            {str(entry["path"]): str(entry["sha256"]) for entry in inputs},
-            clock,
-            jobs,
-        )
-
-        if pdf and strict and check.has_errors:
-            skipped.append("strict")
-        elif pdf:
-            render_documents(
-                document, folder, stage, history, lang, templates, duplex, reuser, clock, jobs
-            )
-        ledger.record(
-            history,
-            figures.run.period,
-            figures.run.as_of.isoformat(),
-            __version__,
-            history_rows(figures),
-        )
-        for name in reuser.reused:
-            clock.note(f"reused {name}")
-        if skipped:
-            clock.note("strict: errors remain, no documents rendered")
-        clock.stage("finish")
-        written = sorted(manifests.output_files(stage))
-        manifests.write(
-            stage,
-            {
-                "format": manifests.FORMAT,
-                "salesbook": __version__,
-                "period": label,
-                "as_of": figures.run.as_of.isoformat(),
-                "today": check.today.isoformat(),
-                "options": {
-                    "lang": lang,
-                    "pdf": pdf,
-                    "duplex": duplex,
-                    "strict": strict,
-                    "history": str(history) if external_history else "history.sqlite",
-                },
-                "config": loaded.config.as_dict(),
-                "inputs": inputs,
-                "outputs": manifests.file_entries(stage, written, reuser.verified),
-                "products": dict(sorted(reuser.products.items())),
-                "issues": {s.value: check.counts[s] for s in Severity},
-                "timings": clock.finish(),
+            "today": check.today.isoformat(),
+            "options": {
+                "lang": lang,
+                "pdf": pdf,
+                "duplex": duplex,
+                "strict": strict,
+                "history": str(external_history) if external_history else "history.sqlite",
             },
-        )
-        counts = ", ".join(f"{s.value} {check.counts[s]}" for s in Severity)
-        clock.log.append(
-            f"{len(written)} files written, {len(reuser.reused)} products reused; {counts}"
-        )
-        (stage / manifests.LOG_NAME).write_text("\n".join(clock.log) + "\n", encoding="utf-8")
+            "config": loaded.config.as_dict(),
+            "inputs": inputs,
+            "outputs": outputs,
+            "products": dict(sorted(reuser.products.items())),
+            "issues": {s.value: check.counts[s] for s in Severity},
+            "timings": clock.finish(),
+        },
+    )
+    counts = ", ".join(f"{s.value} {check.counts[s]}" for s in Severity)
+    clock.log.append(
+        f"{len(written)} files written, {len(reuser.reused)} products reused; {counts}"
+    )
+    (stage / manifests.LOG_NAME).write_text("\n".join(clock.log) + "\n", encoding="utf-8")
     return RunResult(
         check,
         figures,
@@ -334,6 +411,7 @@ def run(
         reuser.reused,
         clock.timings,
         skipped,
+        warnings,
     )
 
 
@@ -347,32 +425,50 @@ def fill_workbooks_reusing(
     input_hashes: dict[str, str],
     progress: Progress,
     jobs: int = 1,
-) -> None:
-    """A filled copy per input; one whose input, issues and figures are unchanged is carried over."""
-    from salesbook import manifest as manifests
-    from salesbook.fill import fill_workbooks
+) -> list[Issue]:
+    """A filled copy per input; one whose input, issues and figures are unchanged is carried over.
 
+    Each copy is made in a child with time and memory limits; returns the issues of copies not
+    made: SB-F016 (past the size limits, not opened) and SB-F017 (failed or passed a limit)."""
+    from salesbook import fill as filling
+    from salesbook import manifest as manifests
+
+    names, found = filling.fill_plan(loaded.book, loaded.path, issues)
     issues_by_file: dict[str, list[dict]] = {}
     for issue in issues:
         issues_by_file.setdefault(issue.location.file, []).append(issue.as_dict("zh"))
     to_fill = []
-    for name in loaded.book.files:
+    progress.advance(len(loaded.book.files) - len(names))
+    for name in names:
         key = manifests.fingerprint(figures_key, input_hashes[name], issues_by_file.get(name, []))
         if reuser.take(f"workbook:{name}", key) is None:
             to_fill.append((name, key))
         else:
             progress.advance()
     if not to_fill:
-        return
+        return found
 
-    def fill(name: str) -> Callable[[], list[Path]]:
-        return lambda: fill_workbooks(
+    def fill(name: str) -> Callable[[], list[Path] | str]:
+        return lambda: filling.fill_workbooks(
             loaded.book, figures, issues, loaded.path, target, only={name}
         )
 
-    results = run_tasks([fill(name) for name, _ in to_fill], jobs, lambda _: progress.advance())
+    results = run_tasks(
+        [fill(name) for name, _ in to_fill],
+        jobs,
+        lambda _: progress.advance(),
+        limits=Limits(filling.FILL_MEMORY_BYTES, filling.FILL_TIMEOUT_S),
+        failed=lambda _, reason: reason,
+    )
     for (name, key), paths in zip(to_fill, results, strict=True):
-        reuser.record(f"workbook:{name}", key, paths)
+        if isinstance(paths, str):
+            found.append(Issue("SB-F017", Location(name), {"detail": paths}))
+        else:
+            reuser.record(f"workbook:{name}", key, paths)
+    if any(isinstance(paths, str) for paths in results) and target.is_dir():
+        for leftover in target.rglob(".tmp-*"):  # a killed child's half-written copy
+            leftover.unlink(missing_ok=True)
+    return found
 
 
 def render_documents(
@@ -398,7 +494,7 @@ def render_documents(
     from salesbook.reports import render_reports
 
     progress = progress or _Silent()
-    dirs = template_dirs(folder, templates)
+    dirs = template_dirs(templates)
     renderer = Renderer(dirs, lang, document["config"]["money_unit"])
     setup = manifests.fingerprint(__version__, lang, duplex, manifests.folder_fingerprint(dirs))
     numbers = {}

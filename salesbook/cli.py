@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
 import sys
+import tempfile
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +17,7 @@ import click
 
 from salesbook import __version__
 from salesbook.batch import CheckResult, RunResult, SalesbookError, check_folder, run
-from salesbook.issues import CODES, Severity
+from salesbook.issues import CODES, Severity, terminal_text
 from salesbook.values import BadValue, Period, parse_date, parse_period
 
 LANGS = click.Choice(["zh", "en"])
@@ -79,11 +83,43 @@ class CouldNotRun(click.ClickException):
 
 
 class SalesbookGroup(click.Group):
+    """Exit 1 only ever means "errors found in the workbooks": anything that stops a command is
+    one line and exit 2 (Ctrl-C: 130), never a traceback, which cron would read as success."""
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except SalesbookError as error:
-            raise CouldNotRun(str(error)) from error
+        except SalesbookError as error:  # may quote a file name from the folder
+            raise CouldNotRun(terminal_text(error)) from error
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo(
+                "已中断，输出文件夹保持原样。(Interrupted; the output was left as it was.)",
+                err=True,
+            )
+            raise click.exceptions.Exit(130) from None
+        except OSError as error:
+            if error.errno == errno.ENOSPC:
+                raise CouldNotRun(
+                    f"磁盘空间不足，输出文件夹保持原样（{error.filename or error}）"
+                    " (the disk is full; the output was left as it was)"
+                ) from error
+            raise CouldNotRun(_unexpected(error)) from error
+        except Exception as error:
+            raise CouldNotRun(_unexpected(error)) from error
+
+
+def _unexpected(error: BaseException) -> str:
+    """One line for an unexpected failure; the traceback goes to a log file whose path it gives."""
+    handle, name = tempfile.mkstemp(prefix="salesbook-error-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write(f"salesbook {__version__}\nargv: {sys.argv!r}\n\n")
+        log.write("".join(traceback.format_exception(error)))
+    detail = " ".join(str(error).split())[:200] or type(error).__name__
+    return (
+        f"意外错误：{detail}；输出文件夹保持原样，详情见 {name} (unexpected failure; see the log)"
+    )
 
 
 @click.group(cls=SalesbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,7 +191,8 @@ def validate(
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="模板文件夹，逐个文件覆盖内置模板（默认还会查找 FOLDER/templates）。",
+    help="模板文件夹，逐个文件覆盖内置模板（优先于 salesbook.toml 的 templates 设置；"
+    "工作簿文件夹里的 templates 不会自动使用）。Your template folder.",
 )
 @click.option("--duplex", is_flag=True, help="双面打印：每份责任书补足为偶数页。")
 @click.option(
@@ -236,6 +273,8 @@ def echo_run_summary(result: RunResult, lang: str) -> None:
     if run_period.quarter_to_date:
         click.echo("另含季度累计与年度累计。" if zh else "Also quarter-to-date and year-to-date.")
     echo_summary(result.check, lang)
+    for warning in result.warnings:
+        click.secho(f"注意：{warning}" if zh else f"Note: {warning}", fg="yellow")
     out = result.output
     pdfs = sum(1 for p in result.written if p.suffix == ".pdf")
     books = sum(1 for p in result.written if p.suffix in (".xlsx", ".xlsm"))
@@ -289,7 +328,7 @@ def verify(output: Path, lang: str) -> None:
         ("多出", "added", added),
     ):
         for path in paths:
-            click.echo(f"{label_zh if zh else label_en}  {path}")
+            click.echo(terminal_text(f"{label_zh if zh else label_en}  {path}"))
     if changed or missing or added:
         click.echo(
             f"与清单不符：改动 {len(changed)}，缺失 {len(missing)}，多出 {len(added)}。"
@@ -310,7 +349,7 @@ def history_command(database: Path) -> None:
     """列出历史数据库中保存的各期数据。List the periods stored in the history database."""
     from salesbook.ledger import stored
 
-    rows = stored(database)
+    rows = stored(database)  # a missing file or another program's database: exit 2, one line
     if not rows:
         click.echo(f"{database}：还没有历史数据 (no history yet)")
         return
@@ -374,7 +413,7 @@ def echo_issues(result: CheckResult, lang: str) -> None:
         if issue.location.file != current:
             current = issue.location.file
             click.echo()
-            click.secho(current, bold=True)
+            click.secho(terminal_text(current), bold=True)
         loc = issue.location
         place = " › ".join(
             p
@@ -389,7 +428,7 @@ def echo_issues(result: CheckResult, lang: str) -> None:
         click.echo(
             "  "
             + click.style(f"{issue.code} {issue.severity.label(lang)}", fg=colour[issue.severity])
-            + f"  {place or '—'}  {issue.message(lang)}"
+            + terminal_text(f"  {place or '—'}  {issue.message(lang)}")
         )
     echo_summary(result, lang)
 
@@ -454,7 +493,14 @@ def watch_command(
     from salesbook.watch import watch
 
     try:
-        watch(folder, output, lang=lang, today=today, run_at=run_at, echo=click.echo)
+        watch(
+            folder,
+            output,
+            lang=lang,
+            today=today,
+            run_at=run_at,
+            echo=lambda line: click.echo(terminal_text(line)),  # lines quote file names
+        )
     except KeyboardInterrupt:  # Ctrl-C is how a watcher ends: exit 0, no traceback
         click.echo("已停止监视。" if lang != "en" else "Stopped watching.")
 

@@ -629,7 +629,10 @@ def compute_follow_ups(
             still_open and calendar.workdays_between(status.last_date, as_of) > config.stale_days
         )
         if config.pool_days:
-            status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
+            try:  # load_config caps pool_days; a Config built in code may not
+                status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
+            except OverflowError:
+                status.pool_date = None
         figures.customers.append(status)
         if status.owner:
             record = rep(status.owner)

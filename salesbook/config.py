@@ -7,6 +7,7 @@ the default is used in their place so one typo does not stop the monthly run.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -25,6 +26,18 @@ class Setting:
     default: object
     help_zh: str
     help_en: str
+    low: int | None = None  # a number setting's range, both ends allowed
+    high: int | None = None
+    max_length: int = 1000  # a text setting's longest value in characters
+
+    def allowed(self) -> str:
+        """The values it takes, for the README and for SB-C003."""
+        if self.low is not None:
+            return f"{self.low}–{self.high}"
+        if isinstance(self.default, bool):
+            return "true / false"
+        choices = _CHOICES.get(_FIELDS.get(self.key, ""))
+        return " / ".join(choices) if choices else f"≤ {self.max_length} 字"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -33,6 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
         "（公司名称）",
         "公司名称，印在责任书与报告上",
         "Company name on letters and reports",
+        max_length=100,
     ),
     Setting("money_unit", "元", "金额显示单位：元 或 万元", "Money shown in 元 or 万元"),
     Setting(
@@ -42,22 +56,35 @@ SETTINGS: tuple[Setting, ...] = (
         "Working-day calendar: cn (Chinese official holidays) or calendar (every day)",
     ),
     Setting(
+        "templates",
+        "",
+        "自己的模板文件夹，相对于 salesbook.toml 所在文件夹且须在其内（留空：只用内置模板）",
+        "Your own template folder, relative to the folder of salesbook.toml and inside it "
+        "(empty: built-in templates only)",
+    ),
+    Setting(
         "follow_up.stale_days",
         3,
         "客户多少个工作日无更新即视为停滞（种子 002：3 天）",
         "Working days without an update before a customer counts as stale (seed 002: 3)",
+        low=0,
+        high=365,
     ),
     Setting(
         "follow_up.backfill_days",
         1,
         "录入日期晚于跟进日期超过多少个工作日算补录",
         "Working days after the follow-up date beyond which an entry is back-filled",
+        low=0,
+        high=365,
     ),
     Setting(
         "follow_up.pool_days",
         0,
         "多少天未跟进将客户移入公海（0 表示不使用公海规则）",
         "Days without follow-up before a customer returns to the shared pool (0: no pool rule)",
+        low=0,
+        high=3650,
     ),
     Setting(
         "follow_up.visits_any_channel",
@@ -70,68 +97,125 @@ SETTINGS: tuple[Setting, ...] = (
         10,
         "落后判定：达成率落后时间进度超过多少个百分点",
         "Behind when attainment trails elapsed time by more than this many points",
+        low=0,
+        high=100,
     ),
-    Setting("scorecard.attainment", 40, "评分权重：销售额达成率", "Score weight: sales attainment"),
+    Setting(
+        "scorecard.attainment",
+        40,
+        "评分权重：销售额达成率",
+        "Score weight: sales attainment",
+        low=0,
+        high=100,
+    ),
     Setting(
         "scorecard.new_customers",
         15,
         "评分权重：新客户开发（对目标）",
         "Score weight: new customers against target",
+        low=0,
+        high=100,
     ),
-    Setting("scorecard.retention", 15, "评分权重：客户留存率", "Score weight: retention"),
+    Setting(
+        "scorecard.retention",
+        15,
+        "评分权重：客户留存率",
+        "Score weight: retention",
+        low=0,
+        high=100,
+    ),
     Setting(
         "scorecard.process_nodes",
         10,
         "评分权重：流程节点完成率（种子 002：10%）",
         "Score weight: process-node completion (seed 002: 10%)",
+        low=0,
+        high=100,
     ),
     Setting(
         "scorecard.record_completeness",
         5,
         "评分权重：CRM 信息完整度（种子 002：5%）",
         "Score weight: record completeness (seed 002: 5%)",
+        low=0,
+        high=100,
     ),
     Setting(
-        "scorecard.qualitative", 15, "评分权重：主管定性评价", "Score weight: manager's assessment"
+        "scorecard.qualitative",
+        15,
+        "评分权重：主管定性评价",
+        "Score weight: manager's assessment",
+        low=0,
+        high=100,
     ),
     Setting(
         "scorecard.new_customer_target",
         10,
         "新客户开发满分对应的个数",
         "New customers that earn the full new-customer part",
+        low=0,
+        high=100000,
     ),
-    Setting("grades.excellent", 90, "优秀的最低分（种子：92 为优秀）", "Lowest score graded 优秀"),
-    Setting("grades.good", 80, "良好的最低分（种子：75 为待改进）", "Lowest score graded 良好"),
+    Setting(
+        "grades.excellent",
+        90,
+        "优秀的最低分（种子：92 为优秀）",
+        "Lowest score graded 优秀",
+        low=0,
+        high=100,
+    ),
+    Setting(
+        "grades.good",
+        80,
+        "良好的最低分（种子：75 为待改进）",
+        "Lowest score graded 良好",
+        low=0,
+        high=100,
+    ),
     Setting(
         "awards.star_min_attainment",
         100,
         "销售之星的达成率门槛（%）",
         "Attainment (%) a 销售之星 must reach",
+        low=0,
+        high=1000,
     ),
     Setting(
         "awards.improvement_min_points",
         5,
         "最佳进步奖要求的达成率提升（百分点）",
         "Attainment gain (points) needed for 最佳进步奖",
+        low=0,
+        high=1000,
     ),
-    Setting("awards.growth_board_size", 5, "成长进步榜上榜人数", "People on the 成长进步榜"),
+    Setting(
+        "awards.growth_board_size",
+        5,
+        "成长进步榜上榜人数",
+        "People on the 成长进步榜",
+        low=0,
+        high=100,
+    ),
     Setting(
         "letters.number_format",
         "XS-{period}-{seq:03d}",
         "责任书编号格式",
         "Document-number format of the letters",
+        max_length=100,
     ),
     Setting(
         "letters.reward",
         "完成目标的，按公司销售激励制度发放绩效奖金；超额完成部分另行奖励。",
         "责任书奖励条款",
         "Reward clause of the letters",
+        max_length=2000,
     ),
     Setting(
         "letters.penalty",
         "未完成目标的，按差额比例扣减当期绩效奖金，并制定改进计划。",
         "责任书惩罚条款",
         "Penalty clause of the letters",
+        max_length=2000,
     ),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -144,6 +228,7 @@ class Config:
     company: str = "（公司名称）"
     money_unit: str = "元"
     calendar: str = "cn"
+    templates: str = ""  # as written in salesbook.toml; see template_folder()
     stale_days: int = 3
     backfill_days: int = 1
     pool_days: int = 0
@@ -161,6 +246,10 @@ class Config:
     letter_penalty: str = ""
     source: str | None = None  # the file read, for messages and the manifest
 
+    def template_folder(self, folder: Path) -> Path | None:
+        """The template folder the `templates` setting names (already checked), if any."""
+        return Path(folder) / self.templates if self.templates else None
+
     def as_dict(self) -> dict[str, object]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
@@ -177,6 +266,7 @@ _FIELDS = {  # TOML key -> Config field
     "company": "company",
     "money_unit": "money_unit",
     "calendar": "calendar",
+    "templates": "templates",
     "follow_up.stale_days": "stale_days",
     "follow_up.backfill_days": "backfill_days",
     "follow_up.pool_days": "pool_days",
@@ -215,29 +305,104 @@ def _field_default(name: str) -> object:
     return next(f.default for f in fields(Config) if f.name == name)
 
 
+class _Invalid(ValueError):
+    """A value that cannot be used, with the rule it breaks in both languages."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.rule = {"zh": zh, "en": en}
+
+
 def _coerce(value: object, kind: type) -> object:
-    """A TOML value as the field's type; raises ValueError when it cannot be."""
+    """A TOML value as the field's type; raises ValueError (_Invalid) when it cannot be."""
     if kind is bool:
         if not isinstance(value, bool):
-            raise ValueError(value)
+            raise _Invalid("应为 true 或 false", "must be true or false")
         return value
     if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid("应为整数", "must be a whole number")
         return value
     if kind is Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(value)
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError as error:
-            raise ValueError(value) from error
-        if not number.is_finite() or number < 0:
-            raise ValueError(value)
+            raise _Invalid("应为数字", "must be a number")
+        try:  # TOML gives inf and nan as floats, and "10" is taken as written
+            number = Decimal(str(value).strip())
+        except ArithmeticError:
+            raise _Invalid("应为数字", "must be a number") from None
+        if not number.is_finite():
+            raise _Invalid("应为有限的数字", "must be a finite number")
         return number
     if not isinstance(value, str):
-        raise ValueError(value)
+        raise _Invalid("应为文字（加引号）", "must be text in quotes")
     return value
+
+
+def _check(setting: Setting, value: object) -> None:
+    """Raise _Invalid unless `value` (already of the field's type) is in the setting's range."""
+    if setting.low is not None and setting.high is not None:
+        if not setting.low <= value <= setting.high:  # type: ignore[operator]
+            raise _Invalid(
+                f"应在 {setting.low} 到 {setting.high} 之间",
+                f"must be from {setting.low} to {setting.high}",
+            )
+        return
+    if not isinstance(value, str):
+        return
+    name = _FIELDS.get(setting.key)
+    if name in _CHOICES:
+        if value not in _CHOICES[name]:
+            choices = " / ".join(_CHOICES[name])
+            raise _Invalid(f"只能是 {choices}", f"must be one of {choices}")
+        return
+    if not value.strip() and setting.default:
+        raise _Invalid("不能为空", "must not be empty")
+    if len(value) > setting.max_length:
+        raise _Invalid(
+            f"最长 {setting.max_length} 个字符", f"at most {setting.max_length} characters"
+        )
+    if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in value):
+        raise _Invalid("不能含控制字符", "must not contain control characters")
+    if name == "letter_number_format":
+        problem = number_format_problem(value)
+        if problem:
+            raise _Invalid(*problem)
+
+
+NUMBER_FIELDS = ("period", "seq", "owner")
+NUMBER_MAX_WIDTH = 10  # `{seq:020000000d}` would build a 20 MB number (and hang the PDF)
+
+
+def number_format_problem(text: str) -> tuple[str, str] | None:
+    """Why `text` cannot number the letters (zh, en), or None. Only `{period}`, `{seq}` and
+    `{owner}` with a plain format spec of width ≤ 10: no attribute or index access, no nesting."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return ("花括号不成对（文字中的括号请写成 {{ 或 }}）", "unbalanced braces (write {{ or }})")
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in NUMBER_FIELDS:
+            return (
+                "只能使用 {period}、{seq}、{owner}，不能取属性或下标",
+                "only {period}, {seq} and {owner}, without attributes or indexes",
+            )
+        if conversion or (spec and not re.fullmatch(r"[^{}]?[<>=^]?[0-9]*[a-z]?", spec)):
+            return (
+                "格式说明只能是宽度与类型，如 {seq:03d}",
+                "a format spec is a width and type, e.g. {seq:03d}",
+            )
+        if any(int(run) > NUMBER_MAX_WIDTH for run in re.findall(r"[0-9]+", spec or "")):
+            return (
+                f"宽度不能超过 {NUMBER_MAX_WIDTH}",
+                f"the width must not exceed {NUMBER_MAX_WIDTH}",
+            )
+    try:
+        text.format(period="2026Q4", seq=1, owner="张三")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return ("格式与编号不符，如 {period:d}", "the spec does not fit the value, e.g. {period:d}")
+    return None
 
 
 def _flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
@@ -251,63 +416,154 @@ def _flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
     return flat
 
 
+def _key_parts(text: str) -> list[str]:
+    """`follow_up. "pool_days"` -> ["follow_up", "pool_days"] (bare or simply quoted keys)."""
+    return [part.strip().strip("\"'") for part in text.split(".")]
+
+
 def _line_of(text: str, dotted: str) -> int | None:
-    """The line a key is written on (tomllib keeps no positions)."""
-    table, _, key = dotted.rpartition(".")
-    current = ""
+    """The line a key is written on (tomllib keeps no positions): `[table]` then `key =`, or a
+    dotted `table.key =`; None when it cannot be told (an inline table, say)."""
+    wanted = dotted.split(".")
+    current: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[([^\]]+)\]", line)
+        header = re.match(r"^\s*\[\s*([^\[\]]+?)\s*\]", line)
         if header:
-            current = header.group(1).strip()
-        elif re.match(rf"^\s*{re.escape(key)}\s*=", line) and current == table:
+            current = _key_parts(header.group(1))
+            continue
+        assignment = re.match(r"^\s*([\w\-\"'. ]+?)\s*=", line)
+        if assignment and current + _key_parts(assignment.group(1)) == wanted:
             return number
     return None
 
 
+def _shown(value: object) -> str:
+    """A raw value short enough for a message."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+MAX_BYTES = 1_000_000  # a settings file is a few lines; a huge one is not read
+
+
 def load_config(folder: Path) -> tuple[Config, list[Issue]]:
-    """`folder/salesbook.toml` over the defaults; problems become issues, never exceptions."""
+    """`folder/salesbook.toml` over the defaults; problems become issues, never exceptions.
+
+    Every value is checked against its setting's type and range (SB-C003 at its line, the default
+    used), so no setting can make a later stage crash, overflow a date or hang."""
     config = default_config()
     path = Path(folder) / CONFIG_NAME
-    if not path.is_file():
+    if not path.is_file():  # also a FIFO, device or dangling link: only a regular file is read
         return config, []
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES} bytes")
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (OSError, ValueError) as error:  # TOMLDecodeError, or an integer of 4300+ digits
         line = re.search(r"line (\d+)", str(error))
         return config, [
             Issue(
                 "SB-C001",
                 Location(CONFIG_NAME, row=int(line.group(1)) if line else None),
-                {"detail": str(error)},
+                {"detail": _shown(error)},
             )
         ]
     issues: list[Issue] = []
     changes: dict[str, object] = {}
     weights = dict(config.weights)
+    rows: dict[str, int | None] = {}
+
+    def invalid(key: str, raw: object, rule: dict[str, str], default: object) -> None:
+        where = Location(CONFIG_NAME, row=rows.get(key, _line_of(text, key)))
+        params = {"key": key, "raw": _shown(raw), "rule": rule, "default": _toml_value(default)}
+        issues.append(Issue("SB-C003", where, params))
+
     for key, value in _flatten(data).items():
-        where = Location(CONFIG_NAME, row=_line_of(text, key))
+        rows[key] = _line_of(text, key)
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
-            issues.append(Issue("SB-C002", where, {"key": key}))
+            issues.append(Issue("SB-C002", Location(CONFIG_NAME, row=rows[key]), {"key": key}))
             continue
+        weight = key.startswith("scorecard.") and key != "scorecard.new_customer_target"
+        name = key.split(".", 1)[1] if weight else _FIELDS[key]
         try:
-            if key.startswith("scorecard.") and key != "scorecard.new_customer_target":
-                weights[key.split(".", 1)[1]] = _coerce(value, Decimal)  # type: ignore[assignment]
-                continue
-            name = _FIELDS[key]
-            coerced = _coerce(value, type(_field_default(name)))
-            if name in _CHOICES and coerced not in _CHOICES[name]:
-                raise ValueError(value)
-            if name == "letter_number_format":
-                coerced.format(period="2026Q4", seq=1, owner="x")  # type: ignore[union-attr]
+            coerced = _coerce(value, Decimal if weight else type(_field_default(name)))
+            _check(setting, coerced)
+            if name == "templates" and coerced:
+                _check_template_folder(Path(folder), coerced)  # type: ignore[arg-type]
+        except ValueError as error:
+            rule = (
+                error.rule if isinstance(error, _Invalid) else {"zh": "无法使用", "en": "unusable"}
+            )
+            invalid(key, value, rule, setting.default)
+            continue
+        if weight:
+            weights[name] = coerced  # type: ignore[assignment]
+        else:
             changes[name] = coerced
-        except (ValueError, KeyError, IndexError):
-            issues.append(Issue("SB-C003", where, {"key": key, "raw": value}))
     if sum(weights.values()) <= 0:
-        issues.append(Issue("SB-C003", Location(CONFIG_NAME), {"key": "scorecard", "raw": 0}))
+        issues.append(
+            Issue(
+                "SB-C003",
+                Location(CONFIG_NAME),
+                {
+                    "key": "scorecard",
+                    "raw": 0,
+                    "rule": {
+                        "zh": "权重之和必须大于 0",
+                        "en": "the weights must add up to more than 0",
+                    },
+                    "default": " / ".join(_toml_value(w) for w in config.weights.values()),
+                },
+            )
+        )
         weights = dict(config.weights)
+    # The grade bands must not cross: the value written in the file gives way to the default.
+    for key in ("grades.good", "grades.excellent"):
+        excellent = changes.get("grade_excellent", config.grade_excellent)
+        good = changes.get("grade_good", config.grade_good)
+        name = _FIELDS[key]
+        if good > excellent and name in changes:  # type: ignore[operator]
+            del changes[name]
+            invalid(
+                key,
+                data["grades"][key.split(".")[1]],  # type: ignore[index]
+                {
+                    "zh": "良好的最低分不能高于优秀的最低分",
+                    "en": "good must not be above excellent",
+                },
+                SETTINGS_BY_KEY[key].default,
+            )
     return replace(config, **changes, weights=weights, source=str(path)), issues
+
+
+def _check_template_folder(folder: Path, value: str) -> None:
+    """The `templates` setting must name an existing folder inside the workbook folder: a
+    settings file dropped in must not point the templates at /etc (an include would print it)."""
+    path = folder / value
+    try:
+        inside = path.is_dir() and path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop, a name the OS refuses
+        inside = False
+    if not inside:
+        raise _Invalid(
+            "应为 salesbook.toml 所在文件夹内已有的文件夹",
+            "must be an existing folder inside the folder of salesbook.toml",
+        )
+
+
+def unused_templates(folder: Path, config: Config) -> list[Issue]:
+    """A `templates/` folder that merely sits among the workbooks is not used (anyone who can drop
+    a file could otherwise change the letters): SB-C004 says so, so the admin can name it."""
+    stray = Path(folder) / "templates"
+    named = config.template_folder(folder)
+    try:
+        if not stray.is_dir() or (named is not None and named.resolve() == stray.resolve()):
+            return []
+    except (OSError, RuntimeError):
+        return []
+    return [Issue("SB-C004", Location("templates"))]
 
 
 def commented_toml() -> str:

@@ -22,10 +22,13 @@ def kinds_table() -> str:
 
 def settings_table() -> str:
     """Every salesbook.toml setting with its default and meaning."""
-    lines = ["| setting | default | 含义 | meaning |", "|---|---|---|---|"]
+    lines = ["| setting | default | allowed | 含义 | meaning |", "|---|---|---|---|---|"]
     for setting in SETTINGS:
         default = str(setting.default).replace("|", "\\|")
-        lines.append(f"| `{setting.key}` | `{default}` | {setting.help_zh} | {setting.help_en} |")
+        allowed = setting.allowed().replace("|", "\\|")
+        lines.append(
+            f"| `{setting.key}` | `{default}` | {allowed} | {setting.help_zh} | {setting.help_en} |"
+        )
     return "\n".join(lines)
 
 

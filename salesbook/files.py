@@ -116,7 +116,14 @@ def save_workbook(workbook: Workbook, path: Path, stamp: dt.date | dt.datetime) 
 
 # --- the output folder as one unit ---------------------------------------------------------------
 
-STAGING_PREFIX = ".salesbook-staging-"
+STAGING_SUFFIX = ".salesbook-staging"
+MARKERS = ("manifest.json", "salesbook.log", "问题清单")  # what outputs salesbook made hold
+# (问题清单/ is what `salesbook watch` writes into an output before its first run)
+
+
+def real_output(output: Path) -> Path:
+    """The folder a run writes: a symlinked output is followed, so the link itself is kept."""
+    return Path(os.path.realpath(output))
 
 
 def lock_path(output: Path) -> Path:
@@ -124,14 +131,36 @@ def lock_path(output: Path) -> Path:
     return output.parent / f".{output.name}.salesbook.lock"
 
 
-@contextmanager
-def staged_output(output: Path, wait: float = 0) -> Iterator[Path]:
-    """Yield an empty folder beside `output`; on a clean exit it replaces `output` in one step.
+def staging_path(output: Path) -> Path:
+    """The one staging folder of `output`: its exact name, so cleaning up after a killed run can
+    never touch the staging folder of another output (`out` vs `out.q3`)."""
+    return output.parent / f".{output.name}{STAGING_SUFFIX}"
 
-    A second run on the same output waits `wait` seconds for the lock, then refuses. On an
-    exception the staging folder is removed and `output` is left as it was.
-    """
-    output = output.absolute()
+
+def check_separate(inputs: Path, output: Path, what: str = "输出文件夹") -> None:
+    """Refuse an output that is the input folder, holds it or lies inside it: the swap would
+    delete the workbooks, and a run would read its own outputs back as input."""
+    folder, target = Path(os.path.realpath(inputs)), real_output(output)
+    if folder == target or folder.is_relative_to(target) or target.is_relative_to(folder):
+        raise OutputError(
+            f"{what} {output} 与工作簿文件夹 {inputs} 重叠（相同、包含或位于其中），请换一个位置"
+            f" (the output must be outside the workbook folder and must not contain it)"
+        )
+
+
+def _is_salesbook_output(folder: Path) -> bool:
+    """An existing output may be replaced only if salesbook made it (or it is empty)."""
+    try:
+        names = {entry.name for entry in os.scandir(folder)}
+    except OSError:
+        return False
+    return not names or any(marker in names for marker in MARKERS)
+
+
+@contextmanager
+def output_lock(output: Path, wait: float = 0) -> Iterator[Path]:
+    """Hold `output`'s lock (taken before the inputs are read); yields the real output path."""
+    output = real_output(output.absolute())
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(lock_path(output), timeout=wait)
@@ -144,32 +173,68 @@ def staged_output(output: Path, wait: float = 0) -> Iterator[Path]:
     except OSError as error:
         raise OutputError(f"无法创建输出文件夹 {output}：{error}") from error
     try:
-        _remove_leftovers(output)
-        staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=_staging_prefix(output)))
-        os.chmod(staging, 0o777 & ~_UMASK)
-        try:
-            yield staging
-            _swap_in(staging, output)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        yield output
     finally:
         lock.release()
 
 
-def _remove_leftovers(output: Path) -> None:
-    """What a killed run left behind; only ever touched while holding the lock."""
-    old = _old(output)
-    if old.is_dir():  # killed between the two renames of the fallback swap
-        if output.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(old, output)
-    for path in output.parent.glob(_staging_prefix(output) + "*"):
+@contextmanager
+def staged_output(
+    output: Path, expected: Callable[[Path], list[Path]] | None = None
+) -> Iterator[Path]:
+    """Yield an empty folder beside `output`; on a clean exit it replaces `output` in one step.
+
+    The caller holds `output_lock(output)` and passes the real path it yields. `expected(stage)`
+    lists the files the stage must hold before the swap (its manifest's); one missing fails the
+    run. On an exception the staging folder is removed and `output` is left as it was.
+    """
+    if output.exists() and not output.is_dir():
+        raise OutputError(f"输出位置 {output} 是一个文件，不是文件夹 (output is a file)")
+    if output.is_dir() and not _is_salesbook_output(output):
+        raise OutputError(
+            f"输出文件夹 {output} 里已有不是 salesbook 写出的文件，为免覆盖，请指定一个空的或新的文件夹"
+            f" (the output folder holds files salesbook did not write; choose an empty or new one)"
+        )
+    _remove_leftovers(output)
+    staging = staging_path(output)
+    staging.mkdir()
+    os.chmod(staging, 0o777 & ~_UMASK)
+    try:
+        yield staging
+        if expected is not None:
+            _check_complete(staging, expected(staging))
+        _swap_in(staging, output)
+    finally:
+        _remove_tree(staging)
+
+
+def _check_complete(stage: Path, listed: list[Path]) -> None:
+    missing = [path for path in listed if not path.is_file()]
+    if missing:
+        shown = ", ".join(p.relative_to(stage).as_posix() for p in missing[:3])
+        raise OutputError(
+            f"临时输出不完整，缺少 {len(missing)} 个文件（{shown}），已保留上次的输出"
+            f" (the staged output lacks {len(missing)} listed files; the old output is kept)"
+        )
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder salesbook made; a symlink in its place is unlinked, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _staging_prefix(output: Path) -> str:
-    return f"{STAGING_PREFIX}{output.name}."
+def _remove_leftovers(output: Path) -> None:
+    """What a killed run of this output left behind; only ever touched while holding the lock."""
+    old = _old(output)
+    if old.is_dir() and not old.is_symlink():  # killed between the two renames of the fallback
+        if output.exists():
+            _remove_tree(old)
+        else:
+            os.rename(old, output)
+    _remove_tree(staging_path(output))
 
 
 def _old(output: Path) -> Path:
@@ -182,8 +247,6 @@ def _swap_in(staging: Path, output: Path) -> None:
         os.rename(staging, output)
         staging.mkdir()  # the caller removes it
         return
-    if not output.is_dir():
-        raise OutputError(f"输出位置 {output} 是一个文件，不是文件夹 (output is a file)")
     if _exchange(staging, output):
         return
     # No atomic exchange here (not Linux): two renames, with a short window where a reader

@@ -3,12 +3,21 @@
 A copy keeps the input's layout (styles, merged cells, widths, validation, other sheets): only
 computed columns are added or blank computed cells filled, statuses get conditional formats, and an
 issue sheet links to every problem's cell. Inputs are only ever read.
+
+Filling opens each input again, so it is guarded like reading: a file the reader refused is not
+filled, one past the size limits is not opened (SB-F016), each copy is made in a child with the
+reader's time and memory limits (a failure is SB-F017, batch.py), and formulas that reach outside
+the workbook (formulas.py) are kept only as their saved results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
+import re
+import unicodedata
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from copy import copy
@@ -23,6 +32,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook.compute import (
@@ -32,8 +42,9 @@ from salesbook.compute import (
     TargetFigure,
 )
 from salesbook.files import save_workbook
-from salesbook.issues import Issue
-from salesbook.read import Book, Source
+from salesbook.formulas import reaches_out, scan_sheet
+from salesbook.issues import Issue, Location, Severity
+from salesbook.read import READ_MEMORY_BYTES, READ_TIMEOUT_S, Book, Source, _sheet_parts
 from salesbook.report import FILLS, set_text
 
 PERCENT = "0.0%"
@@ -60,6 +71,12 @@ STATUS_FILLS = {
 }
 HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")  # computed columns stand out from typed ones
 EDITABLE = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+# Limits of one filled copy, checked before openpyxl opens the input (it holds every cell as an
+# object: ~15x the sheet XML in memory, 2.5 GiB for a 300k-row log; README "How big").
+FILL_MAX_XML_BYTES = 192 << 20  # uncompressed worksheet and shared-string XML of an .xlsx
+FILL_MAX_CELLS = 3_000_000  # cells of a copy rebuilt from the read data (.csv, .xls, .ods)
+FILL_TIMEOUT_S = 2 * READ_TIMEOUT_S  # per copy, in a child: openpyxl is ~10x slower than calamine
+FILL_MEMORY_BYTES = READ_MEMORY_BYTES
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,57 @@ COLUMNS_BY_KIND: dict[str, Callable[[Figures], list[Computed]]] = {
 # --- filled copies ------------------------------------------------------------------------------------
 
 
+def fill_plan(book: Book, folder: Path, issues: list[Issue]) -> tuple[list[str], list[Issue]]:
+    """The inputs to make a filled copy of, and an SB-F016 for each left out by its size.
+
+    A file the reader refused (an F-code error) gets no copy: its issue already says why. The size
+    is known before opening: the zip directory's uncompressed sizes, or the cells read."""
+    refused = {
+        i.location.file
+        for i in issues
+        if i.code.startswith("SB-F") and i.severity is Severity.ERROR
+    }
+    with_data: set[str] = set()
+    cells: dict[str, int] = defaultdict(int)
+    for table in book.tables.values():
+        for index, source in enumerate(table.sources):
+            with_data.add(source.file)
+            rows = int((table.frame["_source"] == index).sum())
+            cells[source.file] += (rows + 1) * len(source.columns)
+    with_issues = {i.location.file for i in issues}
+    names, too_big = [], []
+    for name in book.files:
+        if name in refused or (name not in with_data and name not in with_issues):
+            continue
+        if Path(name).suffix.lower() in EDITABLE:
+            size, limit = _xml_bytes(folder / name), FILL_MAX_XML_BYTES
+            shown = (f"{size / 2**20:.0f} MB XML", f"{limit / 2**20:.0f} MB")
+        else:
+            size, limit = cells[name], FILL_MAX_CELLS
+            shown = (f"{size:,} cells", f"{limit:,} cells")
+        if size > limit:
+            too_big.append(Issue("SB-F016", Location(name), {"size": shown[0], "limit": shown[1]}))
+        else:
+            names.append(name)
+    return names, too_big
+
+
+def _xml_bytes(path: Path) -> int:
+    """What openpyxl would parse: the uncompressed size of the worksheet and shared-string parts.
+
+    Read from the zip directory, so a small file that inflates to gigabytes costs nothing here
+    (a lying directory is caught by the child's memory and time limits)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(
+                info.file_size
+                for info in archive.infolist()
+                if info.filename.lower().startswith(("xl/worksheets/", "xl/sharedstrings"))
+            )
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0  # not a zip: openpyxl fails fast on it, and that failure is reported
+
+
 def fill_workbooks(
     book: Book,
     figures: Figures,
@@ -257,8 +325,8 @@ def fill_workbooks(
 ) -> list[Path]:
     """One filled copy per input workbook under `output/<same relative path>`; returns the paths.
 
-    `only` limits the copies to those input names; `progress` is called once per input done.
-    """
+    `only` limits the copies to those input names (`fill_plan` decides which to make); `progress`
+    is called once per input done. A copy that cannot be made raises (batch.py reports it)."""
     # openpyxl builds millions of small cell objects; the cyclic GC rescanning them on every
     # allocation burst doubled the time at 1000 reps. Nothing here makes reference cycles to free.
     gc_was_enabled = gc.isenabled()
@@ -286,26 +354,21 @@ def _fill_workbooks(
     issues_by_file: dict[str, list[Issue]] = defaultdict(list)
     for issue in issues:
         issues_by_file[issue.location.file].append(issue)
+    names = fill_plan(book, folder, issues)[0] if only is None else sorted(only)
     written = []
-    for name in sorted(
-        set(by_file) | {i.location.file for i in issues if i.location.file in book.files}
-    ):
-        if only is not None and name not in only:
-            continue
+    for name in names:
         if progress:
             progress()
         source_path = folder / name
         if source_path.suffix.lower() not in EDITABLE:
-            target = output / (name + ".xlsx")
+            target = output / output_name(name, ".xlsx")
             workbook = _rebuilt(book, by_file.get(name, []))
         else:
-            target = output / name
-            try:
-                workbook = openpyxl.load_workbook(
-                    source_path, keep_vba=source_path.suffix.lower() == ".xlsm"
-                )
-            except Exception:
-                continue
+            target = output / output_name(name)
+            workbook = openpyxl.load_workbook(
+                source_path, keep_vba=source_path.suffix.lower() == ".xlsm"
+            )
+            _keep_values_only(workbook, source_path)
         for kind, index, source in by_file.get(name, []):
             if source.sheet in workbook.sheetnames and kind in COLUMNS_BY_KIND:
                 table = book.tables[kind]
@@ -321,6 +384,77 @@ def _fill_workbooks(
         save_workbook(workbook, target, figures.run.as_of)
         written.append(target)
     return written
+
+
+def _keep_values_only(workbook: Workbook, path: Path) -> None:
+    """Formulas that reach outside the workbook become their saved results (blank when none);
+    defined names that do are dropped, and so are the links to other workbooks (externalLinks)."""
+    saved: dict[tuple[str, str], object] = {}
+    scanned: set[str] = set()  # sheets whose XML was looked through
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, part in _sheet_parts(archive).items():
+                for reach in scan_sheet(archive, name, part):
+                    saved[(reach.sheet, reach.cell)] = reach.cached
+                scanned.add(name)
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+        pass  # every formula openpyxl loaded is looked at instead
+    with_reach = {sheet for sheet, _ in saved}
+    for sheet in workbook.worksheets:
+        if sheet.title in scanned and sheet.title not in with_reach:
+            cells: list[Cell] = []  # none here: no need to visit a 300k-row sheet's cells
+        else:
+            cells = list(sheet._cells.values())
+        for cell in cells:
+            value = cell.value
+            formula = value.text if isinstance(value, ArrayFormula) else value
+            if cell.data_type != "f" or not isinstance(formula, str) or not reaches_out(formula):
+                continue
+            cell.value = None
+            set_text(cell, saved.get((sheet.title, cell.coordinate)))
+        for key in [k for k, n in sheet.defined_names.items() if _reaching_name(n.value)]:
+            del sheet.defined_names[key]
+    for key in [k for k, n in workbook.defined_names.items() if _reaching_name(n.value)]:
+        del workbook.defined_names[key]
+    workbook._external_links = []
+
+
+def _reaching_name(value: object) -> bool:
+    return isinstance(value, str) and reaches_out(value) is not None
+
+
+# --- output names -------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r'[<>:"\\|?*\x00-\x1f\x7f-\x9f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+MAX_NAME_BYTES = 200  # of 255 per name on Linux, macOS and Windows: room for a hash and suffix
+
+
+def output_name(name: str, suffix: str = "") -> str:
+    """`name` (a relative path with /) plus `suffix`, each part a valid file name on Linux, macOS
+    and Windows (≤ 255 bytes, no reserved characters or names). A part that had to change ends
+    in `~` and 8 hex digits of its original name, so names stay unique and the same every run."""
+    parts = name.split("/")
+    return "/".join(
+        [_safe_part(part) for part in parts[:-1]] + [_safe_part(parts[-1] + suffix, last=True)]
+    )
+
+
+def _safe_part(part: str, last: bool = False) -> str:
+    raw = part.encode("utf-8", "surrogateescape")  # a GBK name from unzip is not UTF-8
+    text = unicodedata.normalize("NFC", raw.decode("utf-8", "replace"))
+    safe = _UNSAFE.sub("_", text).rstrip(". ") or "_"
+    if _RESERVED.match(safe):
+        safe = "_" + safe
+    if safe == part and len(raw) <= MAX_NAME_BYTES:
+        return part
+    stem, dot, extension = safe.rpartition(".") if last and "." in safe[1:] else (safe, "", "")
+    if len(extension) > 10:  # not an extension, just a dot in the name
+        stem, dot, extension = safe, "", ""
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:8]
+    room = MAX_NAME_BYTES - len(tag.encode()) - len((dot + extension).encode())
+    short = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(". ") or "_"
+    return short + tag + dot + extension
 
 
 def _rebuilt(book: Book, sheets: list[tuple[str, int, Source]]) -> Workbook:

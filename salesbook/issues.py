@@ -58,8 +58,17 @@ CODES: dict[str, IssueType] = {
         IssueType(
             "SB-C003",
             E,
-            "设置项「{key}」的值「{raw}」无效，已使用默认值",
-            "Setting '{key}' has an invalid value '{raw}'; the default is used",
+            "设置项「{key}」的值「{raw}」无效（{rule}），已使用默认值 {default}",
+            "Setting '{key}' has an invalid value '{raw}' ({rule}); the default {default} is used",
+        ),
+        IssueType(
+            "SB-C004",
+            W,
+            "工作簿文件夹中的 templates 文件夹未被使用（放进来的模板不会自动生效）；"
+            '如需使用，请在 salesbook.toml 中写 templates = "templates" 或运行时加 --templates',
+            "The templates folder in the workbook folder is not used (templates dropped in never "
+            'take effect); to use it, set templates = "templates" in salesbook.toml or pass '
+            "--templates",
         ),
         # files
         IssueType(
@@ -98,6 +107,70 @@ CODES: dict[str, IssueType] = {
             E,
             "CSV 文件的编码无法识别，请另存为 UTF-8 编码",
             "The CSV file's text encoding is not recognised; save it as UTF-8",
+        ),
+        IssueType(
+            "SB-F016",
+            W,
+            "文件过大（{size}，上限 {limit}），未生成填好的副本；数字照常计算",
+            "The file is too large to fill ({size}, limit {limit}); no filled copy was made,"
+            " the figures are computed as usual",
+        ),
+        IssueType(
+            "SB-F017",
+            E,
+            "生成填好的副本失败（{detail}），没有这份副本；数字照常计算",
+            "Making the filled copy failed ({detail}); there is no filled copy, the figures are"
+            " computed as usual",
+        ),
+        # odd entries in the folder: reported where they are found, never opened
+        IssueType(
+            "SB-F008",
+            E,
+            "文件名不是 UTF-8 编码（常见于解压缩软件，按 GBK 读作「{guess}」），未读取；"
+            "请重命名此文件后再放入文件夹",
+            "The file name is not UTF-8 (typical of unzip; read as GBK it is '{guess}'); "
+            "not read: rename the file",
+        ),
+        IssueType(
+            "SB-F009",
+            E,
+            "文件名中含有控制字符（显示为 \\x..），未读取；请重命名此文件",
+            "The file name contains control characters (shown as \\x..); not read: rename the file",
+        ),
+        IssueType(
+            "SB-F010",
+            E,
+            "这是一个失效的链接（快捷方式）：指向的文件不存在，或链接指向自身形成循环；"
+            "请放入文件本身",
+            "A broken link: its target does not exist or the link points to itself; "
+            "put the file itself in the folder",
+        ),
+        IssueType(
+            "SB-F011",
+            E,
+            "这是一个指向「{target}」的链接（快捷方式），链接不会被读取；"
+            "请把文件（或文件夹）本身复制到此文件夹中",
+            "A link to '{target}'; links are not read: copy the file (or folder) itself here",
+        ),
+        IssueType(
+            "SB-F012",
+            W,
+            "这是一个指向本文件夹中「{target}」的链接，该文件已按原名读取，链接本身未读取；可删除此链接",
+            "A link to '{target}' in this folder, which is read under its own name; the link is "
+            "not read and can be removed",
+        ),
+        IssueType(
+            "SB-F013",
+            E,
+            "这不是普通文件（{kind}），未读取；请放入真正的工作簿文件",
+            "Not a regular file ({kind}); not read: put a real workbook file here",
+        ),
+        IssueType(
+            "SB-F014",
+            E,
+            "无法打开此文件夹（{detail}），其中的文件未读取；请检查文件夹权限",
+            "This folder cannot be opened ({detail}); its files were not read: check its "
+            "permissions",
         ),
         # sheets and headers
         IssueType(
@@ -180,6 +253,28 @@ CODES: dict[str, IssueType] = {
             E,
             "「{column}」的阈值「{raw}」无法识别（应如 ≤90天、≥80%）",
             "'{column}': threshold '{raw}' is not recognisable (e.g. ≤90天, ≥80%)",
+        ),
+        IssueType(
+            "SB-V013",
+            W,
+            "公式会访问工作簿以外的内容（{kind}：{formula}），填好的副本只保留其保存的结果「{raw}」",
+            "The formula reaches outside the workbook ({kind}: {formula}); the filled copy keeps"
+            " only its saved result '{raw}'",
+        ),
+        IssueType(
+            "SB-V014",
+            E,
+            "公式单元格没有保存计算结果，且本文件含访问外部的公式（SB-V013）：请勿在 Excel/WPS"
+            " 中打开或启用外部内容，请提供者把结果粘贴为数值后重新放入",
+            "Formula cell has no saved result, and the file has formulas that reach outside it"
+            " (SB-V013): do not open it in Excel/WPS; ask the sender for a copy with values pasted in",
+        ),
+        IssueType(
+            "SB-V015",
+            W,
+            "另有 {count} 个访问外部内容的公式单元格（同 SB-V013），填好的副本同样只保留保存的结果",
+            "{count} more formula cells reach outside the workbook (as SB-V013); the filled copy"
+            " keeps only their saved results",
         ),
         # targets
         IssueType(
@@ -461,3 +556,26 @@ def code_table() -> str:
             f"| {code} | {entry.severity.value} | {entry.summary('zh')} | {entry.summary('en')} |"
         )
     return "\n".join(lines)
+
+
+# Escape sequences (CSI `ESC [ … m`, OSC `ESC ] … BEL` that retitles or hyperlinks, other `ESC x`),
+# other C0/C1 controls, bidi overrides, and the surrogates of a file name that is not UTF-8.
+_TERMINAL_UNSAFE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def terminal_text(text: object) -> str:
+    """Text from a workbook or a file name made safe to print: escape sequences removed, other
+    control characters shown as visible symbols (␇), so a cell cannot recolour, retitle or
+    clear the terminal, nor stop a `watch` running in it."""
+
+    def visible(match: re.Match[str]) -> str:
+        found = match.group()
+        if len(found) > 1 or found in "\x1b\x9b":
+            return ""  # an escape sequence: dropped whole
+        code = ord(found)
+        return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+    return _TERMINAL_UNSAFE.sub(visible, str(text))

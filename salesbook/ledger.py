@@ -1,16 +1,22 @@
 """Past periods' figures in an embedded SQLite database: trends, 最佳进步奖, 成长进步榜 (SPEC §1.3–1.4).
 
 Each run records its period's figures per person, region and indicator; re-running a period replaces
-that period's rows and nothing else, in one transaction.
+that period's rows and nothing else, in one transaction. A run works on a copy (`working_copy`) and
+`settle`s it into a fresh file with sorted rows, so the same content always gives the same bytes and
+a failed run leaves the database it was given untouched.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import tempfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from salesbook.errors import SalesbookError
 from salesbook.values import (
     BadValue,
     Period,
@@ -44,14 +50,102 @@ CREATE TABLE IF NOT EXISTS figures (
 """
 
 Row = tuple[str, str, str, Decimal]  # scope, name, metric, value
+TABLES = {
+    "runs": ("period", "kind", "as_of", "salesbook"),
+    "letters": ("period", "owner", "seq"),
+    "figures": ("period", "scope", "name", "metric", "value"),
+}
+
+
+class HistoryError(SalesbookError):
+    """The history file is not a salesbook history database."""
+
+
+def check(path: Path) -> None:
+    """Raise HistoryError unless `path` is missing, empty or a salesbook history database."""
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        return
+    if not path.is_file():
+        raise HistoryError(f"历史数据库 {path} 不是一个文件 (the history path is not a file)")
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            found = {
+                table: tuple(row[1] for row in connection.execute(f"PRAGMA table_info({table})"))
+                for (table,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise HistoryError(
+            f"{path} 不是 salesbook 的历史数据库（{error}），请指定正确的文件或新的文件名"
+            f" ({path} is not a salesbook history database)"
+        ) from error
+    if any(found.get(table, columns) != columns for table, columns in TABLES.items()) or (
+        found and not set(TABLES) & set(found)
+    ):
+        raise HistoryError(
+            f"{path} 是另一个程序的数据库，不是 salesbook 的历史数据库，请指定正确的文件或新的文件名"
+            f" ({path} is a database of another program, not a salesbook history)"
+        )
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    check(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA foreign_keys = ON")
-    connection.executescript(SCHEMA)
+    try:
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.executescript(SCHEMA)
+    except sqlite3.Error as error:
+        raise HistoryError(f"无法打开历史数据库 {path}：{error}") from error
     return connection
+
+
+def working_copy(source: Path, target: Path | None = None) -> Path:
+    """A copy of `source` (checked first; when missing, no file) at `target`, by default a hidden
+    file beside `source`, for this run to write into."""
+    check(source)
+    if target is None:
+        source.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            dir=source.parent, prefix=f".{source.name}.", suffix=".salesbook-working"
+        )
+        os.close(handle)
+        target = Path(name)
+        target.unlink()
+    if source.is_file():
+        shutil.copyfile(source, target)
+    return target
+
+
+def settle(path: Path) -> None:
+    """Rewrite the database as a fresh file with every row in sorted order: equal content, equal
+    bytes (SQLite otherwise keeps free pages and change counters that differ run to run)."""
+    connection = connect(path)
+    try:
+        rows = {
+            table: sorted(connection.execute(f"SELECT {', '.join(columns)} FROM {table}"))
+            for table, columns in TABLES.items()
+        }
+    finally:
+        connection.close()
+    fresh = path.with_name(path.name + ".fresh")
+    fresh.unlink(missing_ok=True)
+    connection = sqlite3.connect(fresh)
+    try:
+        connection.executescript(SCHEMA)
+        with connection:
+            for table, columns in TABLES.items():
+                marks = ", ".join("?" for _ in columns)
+                connection.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows[table]
+                )
+    finally:
+        connection.close()
+    os.replace(fresh, path)
 
 
 def record(path: Path, period: Period, as_of: str, version: str, rows: list[Row]) -> None:
@@ -126,11 +220,15 @@ def series(
 
 
 def stored(path: Path) -> list[tuple[str, str, str, int]]:
-    """(period, kind, as-of, number of figures) for every stored run, oldest first."""
-    if not path.exists():
-        return []
-    connection = connect(path)
+    """(period, kind, as-of, number of figures) for every stored run, oldest first; read only."""
+    if not path.is_file():
+        raise HistoryError(f"历史数据库不存在：{path} (no history database there)")
+    check(path)
+    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if "runs" not in tables:
+            return []
         return connection.execute(
             "SELECT r.period, r.kind, r.as_of, COUNT(f.metric) FROM runs r "
             "LEFT JOIN figures f USING (period) GROUP BY r.period ORDER BY r.period"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from salesbook.config import number_format_problem
 from salesbook.parallel import run_tasks
 from salesbook.render import (
     Renderer,
@@ -102,19 +103,20 @@ def letter_contexts(
         period = parse_period(label)
         person = roster.get(owner, {})
         seq = (numbers or {}).get((label, owner), len(contexts) + 1)
-        try:
-            number = config["letter_number_format"].format(period=label, seq=seq, owner=owner)
-        except (KeyError, IndexError, ValueError) as error:
-            raise RenderError(f"责任书编号格式无效：{config['letter_number_format']}") from error
+        pattern = config["letter_number_format"]
+        # load_config already refuses these; a Config built in code is checked here as well
+        if number_format_problem(pattern):
+            raise RenderError(f"责任书编号格式无效：{pattern}")
+        number = pattern.format(period=label, seq=seq, owner=owner)
         contexts.append(
             LetterContext(
                 number=number,
                 company=config["company"],
-                owner=owner,
+                owner=on_paper(owner, NAME_CHARS),
                 role=person.get("role")
                 or ("小组" if any(p.get("group") == owner for p in roster.values()) else ""),
-                region=person.get("region", ""),
-                manager=person.get("manager", ""),
+                region=on_paper(person.get("region", ""), NAME_CHARS),
+                manager=on_paper(person.get("manager", ""), NAME_CHARS),
                 period=label,
                 start=period.start.isoformat(),
                 end=period.end.isoformat(),
@@ -131,16 +133,29 @@ def _letter_target(target: dict, label: str) -> LetterTarget:
     months = [(m, target["monthly"]) for m in _period_months(label)] if target["monthly"] else []
     return LetterTarget(
         metric=target["metric"],
-        dimension=target.get("dimension") or target.get("name") or "",
+        dimension=on_paper(target.get("dimension") or target.get("name") or "", NAME_CHARS),
         amount=target["target"],
         unit=target["unit"],
         share=target["share"],
         months=months if len(months) > 1 else [],
         weekly=target["weekly"],
         daily=target["daily"],
-        standard=(target.get("standard") or {}).get("text"),
+        standard=on_paper((target.get("standard") or {}).get("text")) or None,
         deadline=target.get("deadline"),
     )
+
+
+# --- cell text on paper ----------------------------------------------------------------------------
+
+PAPER_CHARS = 300  # of cell prose (a review item, a standard) in a PDF; the workbook keeps it all
+NAME_CHARS = 60  # of a name or a target's dimension
+
+
+def on_paper(value: object, limit: int = PAPER_CHARS) -> str:
+    """A cell's text as a document prints it: cut with "…" past `limit` characters, so a
+    200,000-character cell is a line or two, not 16 pages."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --- file names -------------------------------------------------------------------------------------

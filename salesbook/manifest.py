@@ -8,7 +8,10 @@ Structure (format 1; README, "manifest.json"):
     issues:   {error, warning, info}
     timings:  {stage: seconds}                  the only part that differs between equal runs
 
-The manifest does not list itself or the log file (salesbook.log), which records wall-clock times.
+The manifest does not list itself or the log file (salesbook.log), which records wall-clock times,
+nor the live folder 问题清单/ (LIVE), where `salesbook watch` keeps rewriting each input's issue
+list while it runs: those lists are not products of the run, and `verify` neither checks nor counts
+them as added.
 A product's `key` hashes everything its files are made from; the next run of the same output reuses
 the files when the key is unchanged and the files still hash as recorded.
 """
@@ -28,6 +31,7 @@ NAME = "manifest.json"
 LOG_NAME = "salesbook.log"
 FORMAT = 1
 UNLISTED = {NAME, LOG_NAME}
+LIVE = "问题清单"  # OUTPUT/问题清单/: the watcher's lists (watch.REPORTS), outside the manifest
 
 
 def fingerprint(*parts: object) -> str:
@@ -60,20 +64,65 @@ def file_entries(
 
 
 def output_files(root: Path) -> list[Path]:
+    """Every file the manifest covers: all but itself, the log and the live folder."""
     return [
         path
         for path in root.rglob("*")
-        if path.is_file() and path.relative_to(root).as_posix() not in UNLISTED
+        if path.is_file()
+        and path.relative_to(root).as_posix() not in UNLISTED
+        and path.relative_to(root).parts[0] != LIVE
     ]
 
 
 def load(output: Path) -> dict | None:
     """The manifest of a previous run in `output`, or None (none there, or unreadable)."""
+    return read(output)[0]
+
+
+def read(output: Path) -> tuple[dict | None, bool]:
+    """(manifest, damaged): a manifest that is there but not as salesbook wrote it (hand-edited,
+    cut short) is treated as absent, and `damaged` says so for a warning."""
+    path = output / NAME
+    if not path.is_file():
+        return None, False
     try:
-        manifest = json.loads((output / NAME).read_text("utf-8"))
+        manifest = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+        return None, True
+    return (manifest, False) if _well_formed(manifest) else (None, True)
+
+
+def _well_formed(manifest: object) -> bool:
+    """The parts a later run or `verify` relies on, with the types salesbook writes."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return False
+    outputs, products = manifest.get("outputs"), manifest.get("products", {})
+    if not isinstance(outputs, list) or not isinstance(products, dict):
+        return False
+    for entry in outputs:
+        if not (
+            isinstance(entry, dict)
+            and _relative(entry.get("path"))
+            and isinstance(entry.get("sha256"), str)
+        ):
+            return False
+    for product in products.values():
+        if not (
+            isinstance(product, dict)
+            and isinstance(product.get("key"), str)
+            and isinstance(product.get("files"), list)
+            and all(_relative(name) for name in product["files"])
+        ):
+            return False
+    return True
+
+
+def _relative(name: object) -> bool:
+    """A path inside the output folder: a hand-edited `../x` must not make a run read elsewhere."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    parts = Path(name).parts
+    return not Path(name).is_absolute() and ".." not in parts
 
 
 def write(stage: Path, manifest: dict) -> None:
@@ -146,3 +195,11 @@ def verify(output: Path) -> tuple[list[str], list[str], list[str]] | None:
     missing = sorted(p for p in recorded if p not in present)
     added = sorted(p for p in present if p not in recorded)
     return changed, missing, added
+
+
+def listed(stage: Path) -> list[Path]:
+    """Every file the stage's manifest says the run wrote (the manifest and log included)."""
+    manifest, _ = read(stage)
+    if manifest is None:
+        return [stage / NAME]
+    return [stage / NAME, stage / LOG_NAME] + [stage / e["path"] for e in manifest["outputs"]]

@@ -20,6 +20,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from salesbook.issues import terminal_text
+
 STAGE_NAMES = {
     "zh": {
         "read": "读取文件",
@@ -60,7 +62,7 @@ class LineProgress:
 
     def note(self, message: str) -> None:
         if self.verbose:
-            print(f"  {message}", file=self.stream, flush=True)
+            print(f"  {terminal_text(message)}", file=self.stream, flush=True)
 
     def close(self) -> None:
         self._end()
@@ -107,7 +109,7 @@ class BarProgress:
 
     def note(self, message: str) -> None:
         if self.verbose:
-            self.bars.console.print(f"  {message}", markup=False, highlight=False)
+            self.bars.console.print(f"  {terminal_text(message)}", markup=False, highlight=False)
 
     def close(self) -> None:
         self._end()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
 import re
+import stat
 import sys
 import time
 import warnings
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from salesbook.formulas import Reach, scan_sheet
 from salesbook.issues import Issue, Location
 from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, SheetSchema
 from salesbook.values import (
@@ -56,6 +59,18 @@ READ_MEMORY_BYTES = 4 << 30
 
 # --- finding files --------------------------------------------------------------------------------
 
+WORKBOOK_SUFFIXES = READABLE | UNREADABLE
+# C0 and C1 control characters and DEL: they break terminals, JSON consumers and openpyxl.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CELL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline are text in a cell
+_NOT_A_FILE = {
+    stat.S_IFIFO: {"zh": "命名管道 FIFO", "en": "a FIFO"},
+    stat.S_IFSOCK: {"zh": "套接字", "en": "a socket"},
+    stat.S_IFCHR: {"zh": "字符设备", "en": "a character device"},
+    stat.S_IFBLK: {"zh": "块设备", "en": "a block device"},
+    stat.S_IFLNK: {"zh": "链接", "en": "a link"},
+}
+
 
 def is_skipped(path: Path) -> bool:
     """Lock files (`~$…`, `.~lock…#`), temp and hidden files are skipped silently."""
@@ -64,24 +79,154 @@ def is_skipped(path: Path) -> bool:
 
 
 def is_workbook(path: Path, folder: Path | None = None) -> bool:
-    """Whether `find_workbooks(folder)` would list `path` (also used by the drop-folder watcher)."""
-    if is_skipped(path) or path.suffix.lower() not in READABLE | UNREADABLE:
+    """Whether `find_workbooks(folder)` looks at `path`: by its name only, so it may still be
+    refused there as an odd file (also used by the drop-folder watcher to pick its events)."""
+    if is_skipped(path) or path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return False
     if folder is None:
         return True
     return not any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
 
 
-def find_workbooks(folder: Path) -> list[Path]:
-    """Every spreadsheet-like file under `folder`, recursively, in a stable order."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            path = Path(root, name)
-            if is_workbook(path):  # hidden folders are already pruned above
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode kept undecodable bytes as surrogate escapes
+        return False
+    return True
+
+
+def printable_name(name: str) -> str:
+    """A file name or path as text every terminal, JSON file and workbook can hold: bytes that are
+    not UTF-8 and control characters are shown as `\\xNN`, the way `ls -b` shows them."""
+    if not _is_utf8(name):
+        name = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+
+
+def _gbk_reading(name: str) -> str:
+    """What a name that is not UTF-8 says when read as GBK (what Chinese Windows zip tools write)."""
+    if _is_utf8(name):
+        return printable_name(name)
+    return printable_name(os.fsencode(name).decode("gb18030", "replace"))
+
+
+def printable_text(value: str) -> str:
+    """Cell text without control characters: CR and CRLF become newlines, any other control
+    character (ESC, BEL, NUL, C1 …; tab and newline are kept) becomes a visible U+FFFD �."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CELL_CONTROL.sub("\ufffd", value)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An entry that looks like a workbook but is not opened, and why: one issue, at discovery."""
+
+    name: str  # printable path relative to the folder, with /
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+class Workbooks(list):  # list[Path]
+    """What `find_workbooks` found: the regular files to read, in order, and `refused` entries."""
+
+    def __init__(self, paths: Sequence[Path] = (), refused: Sequence[Refused] = ()) -> None:
+        super().__init__(paths)
+        self.refused = list(refused)
+
+
+def find_workbooks(folder: Path) -> Workbooks:
+    """Every spreadsheet-like file under `folder`, recursively, in a stable order.
+
+    Only regular files whose names are printable UTF-8 are listed, so that no later stage opens
+    or hashes a FIFO or a device, or writes an unencodable name. Symbolic links are never
+    followed: a link to a workbook or a folder inside `folder` is a warning (its target is read
+    under its own name), any other link an error; both are in `refused`, as are FIFOs, sockets
+    and devices, names that are not UTF-8 or hold control characters, and folders that cannot
+    be opened. Hidden folders, lock, temp and hidden files are skipped silently.
+    """
+    folder = Path(folder)
+    root = os.path.realpath(folder)
+    found: dict[str, Path] = {}  # relative posix name -> path
+    refused: list[Refused] = []
+    links: list[tuple[tuple[str, ...], str]] = []  # (relative parts, resolved target)
+    stack: list[tuple[tuple[str, ...], str]] = [((), os.fspath(folder))]
+    while stack:
+        parts, directory = stack.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as error:
+            if parts:  # the folder itself: batch.workbooks_in says it holds no workbook
+                detail = error.strerror or type(error).__name__
+                refused.append(Refused(_shown_path(parts), "SB-F014", {"detail": detail}))
+            continue
+        for entry in entries:
+            here = (*parts, entry.name)
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue  # gone since the listing
+            if stat.S_ISDIR(mode):
+                if not entry.name.startswith("."):
+                    stack.append((here, entry.path))
+                continue
+            if is_skipped(Path(entry.name)):
+                continue
+            named = Path(entry.name).suffix.lower() in WORKBOOK_SUFFIXES
+            target = None
+            if stat.S_ISLNK(mode):
+                try:
+                    target = os.path.realpath(entry.path, strict=True)
+                except (OSError, RuntimeError):  # dangling, or a loop
+                    if named:
+                        refused.append(_name_refusal(here) or Refused(_shown_path(here), "SB-F010"))
+                    continue
+                if not named and not os.path.isdir(target):
+                    continue
+            elif not named:
+                continue
+            problem = _name_refusal(here)
+            if problem:
+                refused.append(problem)
+            elif target is not None:
+                links.append((here, target))
+            elif stat.S_ISREG(mode):
+                found["/".join(here)] = folder.joinpath(*here)
+            else:
+                refused.append(Refused(_shown_path(here), "SB-F013", {"kind": _not_a_file(mode)}))
+    for parts, target in links:
+        relative = os.path.relpath(target, root)
+        inside = relative != os.pardir and not relative.startswith(os.pardir + os.sep)
+        inside_parts = Path(relative).parts if relative != os.curdir else ()
+        if inside and os.path.isdir(target):
+            read = not any(part.startswith(".") for part in inside_parts)
+        else:
+            read = inside and "/".join(inside_parts) in found
+        shown = printable_name(relative if inside else target)
+        refused.append(
+            Refused(_shown_path(parts), "SB-F012" if read else "SB-F011", {"target": shown})
+        )
+    return Workbooks([found[name] for name in sorted(found)], sorted(refused, key=lambda r: r.name))
+
+
+def _not_a_file(mode: int) -> dict[str, str]:
+    return _NOT_A_FILE.get(stat.S_IFMT(mode), {"zh": "特殊文件", "en": "a special file"})
+
+
+def _shown_path(parts: tuple[str, ...]) -> str:
+    return "/".join(printable_name(part) for part in parts)
+
+
+def _name_refusal(parts: tuple[str, ...]) -> Refused | None:
+    """A refusal if any part of this relative path is not UTF-8 or holds a control character."""
+    if not all(_is_utf8(part) for part in parts):
+        guess = "/".join(_gbk_reading(part) for part in parts)
+        return Refused(_shown_path(parts), "SB-F008", {"guess": guess})
+    if any(_CONTROL.search(part) for part in parts):
+        return Refused(_shown_path(parts), "SB-F009")
+    return None
 
 
 # --- raw reading (runs in a child process) ---------------------------------------------------------
@@ -107,6 +252,7 @@ class RawFile:
     unknown_sheets: list[str] = field(default_factory=list)
     date1904: bool = False
     failure: tuple[str, dict[str, str]] | None = None  # (issue code, params)
+    reaching: list[Reach] = field(default_factory=list)  # formulas that reach out (formulas.py)
 
 
 def _match_header(cells: Sequence[object]) -> tuple[SheetSchema, dict[str, int], list] | None:
@@ -171,7 +317,13 @@ def _encode(values: np.ndarray) -> Encoded:
             ["TRUE" if v is True else "FALSE" if v is False else v for v in values], dtype=object
         )
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return Encoded(list(uniques), codes.astype(np.int32, copy=False))
+    # Control characters (a CSV cell, `_x001B_` in .xlsx) never get past the reader.
+    texts = [_clean_cell(u) if type(u) is str else u for u in uniques]
+    return Encoded(texts, codes.astype(np.int32, copy=False))
+
+
+def _clean_cell(text: str) -> str:
+    return printable_text(text) if _CELL_CONTROL.search(text) else text
 
 
 @dataclass
@@ -304,26 +456,70 @@ def _broken_cells(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     return broken
 
 
-def _read_csv(path: Path) -> RawFile:
-    data = path.read_bytes()
-    for encoding in (
-        ("utf-8-sig", "utf-16") if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else ("utf-16",)
-    ):
+# A byte-order mark names its encoding; UTF-32 LE starts like UTF-16 LE, so it is tried first.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Without a mark: Excel on Simplified Chinese Windows saves "CSV" as GBK (GB18030 is its superset),
+# on Traditional Chinese Windows as Big5 (cp950). Any Big5 bytes also decode as GB18030, into
+# nonsense, so Big5 wins only when its text has a header row GB18030's does not.
+_LEGACY_ENCODINGS = ("gb18030", "cp950")
+
+
+def _decode_csv(data: bytes) -> str | None:
+    """The text of a CSV file: by its BOM, else strict UTF-8, else GB18030 or Big5; None if
+    none fits. UTF-16 and UTF-32 are only taken with a BOM: without one, NUL bytes mean the
+    file is not 8-bit text at all, and guessing UTF-16 turns GBK into nonsense."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    fallback = None
+    for encoding in _LEGACY_ENCODINGS:
         try:
             text = data.decode(encoding)
-            break
         except UnicodeDecodeError:
             continue
-    else:
-        try:
-            text = data.decode("gb18030")  # Excel on a Chinese Windows saves CSV as GBK
-        except UnicodeDecodeError:
-            return RawFile(failure=("SB-F007", {}))
+        if _csv_has_header(text):
+            return text
+        fallback = fallback or text
+    return fallback
+
+
+def _csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
-    grid: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        return csv.excel
+
+
+def _csv_has_header(text: str) -> bool:
+    """Whether one of the first rows of this text is a header row salesbook knows."""
+    head = text[: 1 << 16]
+    try:
+        rows = csv.reader(io.StringIO(head), _csv_dialect(head))
+        return any(_match_header(row) for row in itertools.islice(rows, HEADER_SEARCH_ROWS))
+    except csv.Error:
+        return False
+
+
+def _read_csv(path: Path) -> RawFile:
+    text = _decode_csv(path.read_bytes())
+    if text is None:
+        return RawFile(failure=("SB-F007", {}))
+    grid: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), _csv_dialect(text))]
     sheet = _scan_grid(path.stem, grid, (0, 0))
     if sheet is None:
         return RawFile(unknown_sheets=[path.stem])
@@ -335,7 +531,10 @@ def read_raw(path: Path) -> RawFile:
     suffix = path.suffix.lower()
     if suffix in UNREADABLE:
         return RawFile(failure=("SB-F004", {"ext": suffix}))
-    if path.stat().st_size == 0:
+    status = path.lstat()
+    if not stat.S_ISREG(status.st_mode):  # replaced since it was found: never open a FIFO
+        return RawFile(failure=("SB-F013", {"kind": _not_a_file(status.st_mode)}))
+    if status.st_size == 0:
         return RawFile(failure=("SB-F003", {}))
     if suffix == ".csv":
         return _read_csv(path)
@@ -388,6 +587,11 @@ def read_raw(path: Path) -> RawFile:
         result.sheets.append(scanned)
     if not result.sheets and not result.unknown_sheets and not workbook.sheet_names:
         return RawFile(failure=("SB-F001", {"detail": "no worksheets"}))
+    for name, part in parts.items():  # every sheet: the filled copy keeps them all
+        try:
+            result.reaching += scan_sheet(archive, name, part)  # type: ignore[arg-type]
+        except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+            continue  # the fill still turns any such formula it meets into its value
     return result
 
 
@@ -561,7 +765,7 @@ def _choice_lookup(column: Column) -> dict[str, str]:
 
 
 def _shown(raw: object) -> str:
-    text = clean_text(raw)
+    text = printable_text(clean_text(raw))
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -697,8 +901,9 @@ class Book:
 
     folder: Path
     tables: dict[str, Table]
-    files: list[str]
+    files: list[str]  # read (or tried): regular files, printable names, relative with /
     issues: list[Issue]
+    refused: list[str] = field(default_factory=list)  # odd entries reported, never opened
 
     def table(self, kind: str) -> Table | None:
         return self.tables.get(kind)
@@ -713,7 +918,12 @@ def read_folder(
     """Read every workbook under `folder` (or the given `paths` under it, as `find_workbooks`
     lists them) into one Table per kind; never raises on bad files."""
     paths = find_workbooks(folder) if paths is None else paths
-    issues: list[Issue] = []
+    # Odd entries (links, FIFOs, unprintable names) are found with the paths; a caller that
+    # listed the paths some other way gets them from a fresh look.
+    refused = getattr(paths, "refused", None)
+    if refused is None:
+        refused = find_workbooks(folder).refused
+    issues: list[Issue] = [Issue(r.code, Location(r.name), r.params) for r in refused]
     blocks: dict[str, list[tuple[Source, dict[str, np.ndarray], np.ndarray]]] = {}
     files = []
     for path, raw in read_files_isolated(paths, jobs=jobs, progress=progress):
@@ -725,21 +935,49 @@ def read_folder(
             continue
         for sheet_name in raw.unknown_sheets:
             if raw.sheets:  # a file with no known sheet at all gets one F005 instead
-                issues.append(Issue("SB-H002", Location(name, sheet_name)))
+                issues.append(Issue("SB-H002", Location(name, printable_name(sheet_name))))
         if not raw.sheets:
             issues.append(Issue("SB-F005", Location(name)))
+        issues += _reaching_issues(name, raw.reaching)
         for sheet in raw.sheets:
-            source = Source(name, sheet.name, sheet.header_row, sheet.columns)
-            parsed = _parse_sheet(sheet, source, raw.date1904, issues)
+            source = Source(name, printable_name(sheet.name), sheet.header_row, sheet.columns)
+            parsed = _parse_sheet(sheet, source, raw.date1904, issues, bool(raw.reaching))
             blocks.setdefault(sheet.kind, []).append((source, parsed, sheet.rows))
     tables = {kind: _merge(SHEETS_BY_KIND[kind], parts) for kind, parts in blocks.items()}
-    return Book(folder, tables, files, issues)
+    return Book(folder, tables, files, issues, [r.name for r in refused])
+
+
+REACHING_SHOWN = 50  # SB-V013 per file; the rest are counted in one SB-V015
+
+
+def _reaching_issues(name: str, reaching: list[Reach]) -> list[Issue]:
+    """SB-V013 for each formula that reaches out (the first REACHING_SHOWN), SB-V015 for the rest."""
+    issues = []
+    for reach in reaching[:REACHING_SHOWN]:
+        row = int(reach.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0) or None
+        raw = "" if reach.cached is None else reach.cached
+        issues.append(
+            Issue(
+                "SB-V013",
+                Location(name, printable_name(reach.sheet), reach.cell, row),
+                {"kind": reach.kind, "formula": _shown("=" + reach.formula), "raw": _shown(raw)},
+            )
+        )
+    if len(reaching) > REACHING_SHOWN:
+        issues.append(Issue("SB-V015", Location(name), {"count": len(reaching) - REACHING_SHOWN}))
+    return issues
 
 
 def _parse_sheet(
-    sheet: RawSheet, source: Source, date1904: bool, issues: list[Issue]
+    sheet: RawSheet,
+    source: Source,
+    date1904: bool,
+    issues: list[Issue],
+    reaching: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Parse each distinct value once, spread the results over the rows, report at each cell."""
+    """Parse each distinct value once, spread the results over the rows, report at each cell.
+
+    `reaching`: the file has formulas that reach out, so no message may advise opening it."""
     schema = SHEETS_BY_KIND[sheet.kind]
     title = {"zh": schema.zh, "en": schema.en}
 
@@ -785,7 +1023,12 @@ def _parse_sheet(
             position = int(np.searchsorted(sheet.rows, int(ref[len(letters) :])))
             if position < len(sheet.rows) and sheet.rows[position] == int(ref[len(letters) :]):
                 broken[key][position] = what
-                code, params = ("SB-V007", {}) if what == "formula" else ("SB-V010", {"raw": what})
+                formula_code = "SB-V014" if reaching else "SB-V007"
+                code, params = (
+                    (formula_code, {})
+                    if what == "formula"
+                    else ("SB-V010", {"raw": printable_text(what)})
+                )
                 issues.append(Issue(code, at(key, position), params))
 
     parsed: dict[str, np.ndarray] = {}

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from salesbook.errors import SalesbookError
 
@@ -82,15 +84,67 @@ def date_text(value: object, lang: str = "zh") -> str:
 # --- environment ------------------------------------------------------------------------------------
 
 
-def template_dirs(folder: Path | None, override: Path | None) -> list[Path]:
-    """Where templates are looked up, first match wins: --templates, FOLDER/templates, built-in."""
-    dirs = [d for d in (override, folder / "templates" if folder else None) if d and d.is_dir()]
-    return [*dirs, TEMPLATES]
+def template_dirs(override: Path | None = None) -> list[Path]:
+    """Where templates are looked up, first match wins: the folder the admin named (`--templates`
+    or the `templates` setting), then the built-in one. A `templates/` folder that merely appears
+    in the workbook folder is never used: whoever can drop a file there is not the admin."""
+    return [override, TEMPLATES] if override is not None else [TEMPLATES]
+
+
+def _inside(path: Path, roots: list[Path]) -> Path | None:
+    """`path` with every symlink and `..` resolved, if it is a regular file inside one of `roots`
+    (already resolved); None otherwise."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):  # missing, a symlink loop, a NUL in the name
+        return None
+    if real.is_file() and any(real.is_relative_to(root) for root in roots):
+        return real
+    return None
+
+
+def _refused(name: str) -> RenderError:
+    return RenderError(
+        f"模板 {name} 指向模板文件夹以外的文件，已拒绝（模板只能使用模板文件夹内的文件）"
+        f" (template {name} points outside the template folders; refused)"
+    )
+
+
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from `dirs`, first match wins, each read only if its real path (symlinks
+    resolved) lies inside one of the template folders: an include cannot leave them."""
+
+    def __init__(self, dirs: list[Path]) -> None:
+        self.dirs = dirs
+        self.roots = [d.resolve() for d in dirs]
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        pieces = jinja2.loaders.split_template_path(template)  # refuses `..`
+        for folder in self.dirs:
+            candidate = folder.joinpath(*pieces)
+            if not (candidate.is_symlink() or candidate.exists()):
+                continue
+            real = _inside(candidate, self.roots)
+            if real is None:
+                raise _refused(template)
+            source = real.read_text(encoding="utf-8")
+            mtime = real.stat().st_mtime
+            return source, str(real), partial(_unchanged, real, mtime)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 def environment(dirs: list[Path], lang: str, money_unit: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+    # The sandbox: a template can lay out figures, not reach Python (`lipsum.__globals__`,
+    # `''.__class__.__mro__`, `cycler.__init__`) nor change the values it is given.
+    env = ImmutableSandboxedEnvironment(
+        loader=FolderLoader(dirs),
         autoescape=True,  # workbook text is always text: <script> prints as those characters
         undefined=jinja2.StrictUndefined,  # a missing figure fails a test, not on paper
         trim_blocks=True,
@@ -204,7 +258,15 @@ def _harmless(message: str) -> bool:
 
 
 def url_fetcher(allowed: list[Path]):
-    """A fetcher that serves data: URLs and files inside `allowed`, and refuses everything else."""
+    """A fetcher that serves data: URLs and files inside `allowed`, and refuses everything else.
+
+    The path is percent-decoded and its symlinks resolved before it is checked (`%2e%2e/` and a
+    symlinked stylesheet both escape a check made on the raw URL), and the file fetched is the
+    one checked.
+    """
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     roots = [d.resolve() for d in allowed]
@@ -213,16 +275,27 @@ def url_fetcher(allowed: list[Path]):
         def fetch(self, url: str, headers: dict | None = None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            if url.startswith("file://"):
-                path = Path(url[len("file://") :].split("?")[0].split("#")[0]).resolve()
-                if any(path.is_relative_to(root) for root in roots) and path.is_file():
-                    return super().fetch(url, headers)
+            parts = urlsplit(url)
+            if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+                real = _inside(Path(url2pathname(parts.path)), roots)  # url2pathname unquotes
+                if real is not None:
+                    return super().fetch(real.as_uri(), headers)
             raise FatalURLFetchingError(
                 f"模板请求了不允许的资源：{url}（只能使用模板文件夹内的文件）"
                 f" (a template asked for {url}; only files inside the template folders are allowed)"
             )
 
     return Restricted(allowed_protocols=("data", "file"), timeout=1)
+
+
+def _attachments(document) -> list[str]:
+    """What a laid-out document would embed as files: `<link rel="attachment">` and
+    `<a rel="attachment">`. salesbook embeds none, so a template cannot smuggle a file out."""
+    found = ['<link rel="attachment">' for _ in document.metadata.attachments]
+    found += [
+        target for page in document.pages for kind, target, *_ in page.links if kind == "attachment"
+    ]
+    return found
 
 
 class Renderer:
@@ -237,22 +310,46 @@ class Renderer:
         self.lang = lang
         self.env = environment(dirs, lang, money_unit)
         self.fetcher = url_fetcher(dirs)
+        self.roots = [d.resolve() for d in dirs]
         self.fonts = FontConfiguration()
-        stylesheet = next((d / "print.css" for d in dirs if (d / "print.css").is_file()), None)
-        if stylesheet is None:
+        found = next((d / "print.css" for d in dirs if os.path.lexists(d / "print.css")), None)
+        if found is None:
             raise RenderError("找不到样式表 print.css (print.css not found)")
+        stylesheet = _inside(found, self.roots)
+        if stylesheet is None:
+            raise _refused("print.css")
         with weasyprint_warnings_as_errors():
             self.css = CSS(
                 filename=str(stylesheet), font_config=self.fonts, url_fetcher=self.fetcher
             )
 
     def html(self, template: str, **context: object) -> str:
+        """The template filled in; any template fault (syntax, a missing include, a sandbox
+        refusal, a failing expression) is one RenderError naming the template."""
         try:
             return self.env.get_template(template).render(**context)
+        except SalesbookError:
+            raise
         except jinja2.TemplateNotFound as error:
             raise RenderError(f"找不到模板 {error.name} (template not found)") from error
         except jinja2.UndefinedError as error:
             raise RenderError(f"模板 {template} 用到了不存在的数据：{error}") from error
+        except SecurityError as error:
+            raise RenderError(
+                f"模板 {template} 试图访问不允许的内容，已拒绝：{error}"
+                f" (template {template} tried something the sandbox forbids)"
+            ) from error
+        except jinja2.TemplateSyntaxError as error:
+            where = f"{error.name or template} 第{error.lineno}行"
+            raise RenderError(
+                f"模板 {where} 有语法错误：{error.message}"
+                f" (template syntax error in {error.name or template}, line {error.lineno})"
+            ) from error
+        except Exception as error:  # the template's own code failed: 1/0, a bad filter argument
+            raise RenderError(
+                f"模板 {template} 无法渲染：{type(error).__name__}: {' '.join(str(error).split())}"
+                f" (template {template} failed)"
+            ) from error
 
     def document(self, html: str):
         """Lay out `html` (fonts checked first); WeasyPrint warnings become errors."""
@@ -262,15 +359,27 @@ class Renderer:
         check_fonts([_visible_text(html)])
         try:
             with weasyprint_warnings_as_errors():
-                return HTML(
+                document = HTML(
                     string=html, base_url=str(self.dirs[0]) + "/", url_fetcher=self.fetcher
                 ).render(stylesheets=[self.css], font_config=self.fonts)
         except FatalURLFetchingError as error:
             raise RenderError(str(error.__cause__ or error)) from error
+        attached = _attachments(document)
+        if attached:
+            raise RenderError(
+                f"模板要把文件作为附件嵌入 PDF（{'、'.join(attached[:3])}），salesbook 不嵌入任何附件"
+                f" (a template asked to attach files to the PDF; attachments are refused)"
+            )
+        return document
 
     def write(self, document, path: Path) -> None:
-        with weasyprint_warnings_as_errors():
-            document.write_pdf(path)
+        from weasyprint.urls import FatalURLFetchingError
+
+        try:
+            with weasyprint_warnings_as_errors():
+                document.write_pdf(path)
+        except FatalURLFetchingError as error:
+            raise RenderError(str(error.__cause__ or error)) from error
 
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from salesbook.batch import CheckResult
 
 JSON_FORMAT_VERSION = 1
+EXCEL_CELL_CHARS = 32_767
 
 
 def issues_json(result: CheckResult, lang: str = "zh") -> dict[str, object]:
@@ -52,7 +54,15 @@ FILLS = {
 
 
 def set_text(cell: Cell, value: object) -> None:
-    """Text from a workbook stays text: `=HYPERLINK(…)` typed as a customer name is not a formula."""
+    """Text from a workbook stays text: `=HYPERLINK(…)` typed as a customer name is not a formula.
+
+    Characters a workbook cannot hold (ESC, BEL, other C0 controls) are shown as their visible
+    symbols (␛, ␇), and text past Excel's 32,767 characters per cell is cut with "…"."""
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+        if len(value) > EXCEL_CELL_CHARS:
+            value = value[: EXCEL_CELL_CHARS - 1] + "…"
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

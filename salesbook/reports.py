@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 
 from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
 from salesbook.compute import PACE_LABELS, STATUS_LABELS, pace_of, ratio
-from salesbook.letters import CHUNK, PLACEHOLDER, safe_name, unique_file_stems
+from salesbook.letters import (
+    CHUNK,
+    NAME_CHARS,
+    PLACEHOLDER,
+    on_paper,
+    safe_name,
+    unique_file_stems,
+)
 from salesbook.parallel import run_tasks
 from salesbook.render import (
     Renderer,
@@ -136,8 +143,10 @@ def target_row(target: dict, lang: str) -> TargetRow:
     standard = target.get("standard") or {}
     return TargetRow(
         kind=_word(target.get("dimension_type"), DIMENSION_TYPES, lang),
-        name=target.get("name") or target.get("dimension") or target.get("overall") or "",
-        owner=target.get("owner") or "",
+        name=on_paper(
+            target.get("name") or target.get("dimension") or target.get("overall"), NAME_CHARS
+        ),
+        owner=on_paper(target.get("owner"), NAME_CHARS),
         metric=target["metric"],
         period=target["period"],
         unit=target.get("unit"),
@@ -149,7 +158,7 @@ def target_row(target: dict, lang: str) -> TargetRow:
         projection=target.get("projection"),
         pace=target.get("pace"),
         pace_label=_pace_label(target.get("pace"), lang),
-        standard=standard.get("text"),
+        standard=on_paper(standard.get("text")) or None,
         standard_met=standard.get("met"),
     )
 
@@ -723,7 +732,7 @@ def shortfalls(targets: list[dict], rows: list[TargetRow], items: list[dict]) ->
     for _, row in behind[:SHORTFALLS]:
         keys = {k for k in (row.name, _place_key(row.name), row.owner) if k and len(k) >= 2}
         reasons = [
-            str(item["content"])
+            on_paper(item["content"])
             for item in items
             if item.get("category") in FINDINGS
             and any(k in str(item.get("content") or "") for k in keys)
@@ -746,8 +755,8 @@ def grade_groups(figures: dict, lang: str) -> list[GradeGroup]:
 def _review_item(item: dict, lang: str) -> ReviewItem:
     return ReviewItem(
         category=_word(item.get("category"), REVIEW_CATEGORIES, lang),
-        content=str(item.get("content") or ""),
-        owner=item.get("owner") or "",
+        content=on_paper(item.get("content")),
+        owner=on_paper(item.get("owner"), NAME_CHARS),
         due=item.get("due"),
         status=_word(item.get("status"), REVIEW_STATUS, lang),
         overdue=bool(item.get("overdue")),

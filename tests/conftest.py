@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -308,3 +309,15 @@ def seed_org(tmp_path: Path) -> Path:
         },
     )
     return folder
+
+
+def files_state(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under `folder` with its sha256 and mtime: what "untouched" means."""
+    return {
+        p.relative_to(folder).as_posix(): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

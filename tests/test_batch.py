@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, write_book
+from conftest import FOLLOW_UP_KEYS, TODAY, files_state, headers, write_book
 from filelock import FileLock
 
 from salesbook.cli import cli
@@ -63,20 +63,8 @@ def run(folder: Path, output: Path, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def state(folder: Path) -> dict[str, tuple[str, int]]:
-    """Each file's hash and modification time: what 'untouched' means."""
-    return {
-        p.relative_to(folder).as_posix(): (
-            hashlib.sha256(p.read_bytes()).hexdigest(),
-            p.stat().st_mtime_ns,
-        )
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def hashes(folder: Path) -> dict[str, str]:
-    return {path: digest for path, (digest, _) in state(folder).items()}
+    return {path: digest for path, (digest, _) in files_state(folder).items()}
 
 
 def test_manifest_lists_inputs_outputs_counts_and_timings(seed_org: Path, tmp_path: Path) -> None:
@@ -186,7 +174,7 @@ def test_unchanged_rerun_reuses_and_a_corrected_log_reprints_no_letter(
     _, out, _ = run(seed_org, output, "--period", "2023Q4")
     assert "沿用上次未变的结果" in out
     again = hashes(output)
-    ours = ("manifest.json", "salesbook.log", "history.sqlite")  # run records and timings
+    ours = ("manifest.json", "salesbook.log")  # timings; the history is byte-identical too
     assert {p: d for p, d in again.items() if p not in ours} == {
         p: d for p, d in first.items() if p not in ours
     }
@@ -228,7 +216,7 @@ def test_strict_renders_no_letters_while_errors_remain(seed_org: Path, tmp_path:
 def test_a_second_run_refuses_while_the_output_is_locked(seed_org: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     run(seed_org, output, "--period", "2023Q4", "--no-pdf")
-    before = state(output)
+    before = files_state(output)
     with FileLock(lock_path(output.absolute())):
         result = CliRunner().invoke(
             cli, ["run", str(seed_org), "-o", str(output), "--no-pdf", "--today", TODAY]
@@ -236,7 +224,7 @@ def test_a_second_run_refuses_while_the_output_is_locked(seed_org: Path, tmp_pat
     assert result.exit_code == 2
     assert "另一个 salesbook 正在写入" in result.output
     assert "Traceback" not in result.output
-    assert state(output) == before
+    assert files_state(output) == before
 
 
 def test_a_failed_run_leaves_the_old_output_and_the_inputs_as_they_were(
@@ -244,7 +232,7 @@ def test_a_failed_run_leaves_the_old_output_and_the_inputs_as_they_were(
 ) -> None:
     output = tmp_path / "out"
     run(seed_org, output, "--period", "2023Q4", "--no-pdf")
-    old, inputs = state(output), state(seed_org)
+    old, inputs = files_state(output), files_state(seed_org)
     broken = tmp_path / "templates"
     broken.mkdir()
     (broken / "letters.html").write_text("{{ no_such_figure }}", encoding="utf-8")
@@ -254,8 +242,8 @@ def test_a_failed_run_leaves_the_old_output_and_the_inputs_as_they_were(
     )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    assert state(output) == old
-    assert state(seed_org) == inputs
+    assert files_state(output) == old
+    assert files_state(seed_org) == inputs
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".salesbook-staging")]
 
 
@@ -265,7 +253,7 @@ def test_killed_runs_leave_the_old_output_or_the_new_one(seed_org: Path, tmp_pat
     command = [sys.executable, "-m", "salesbook", "run", str(seed_org), "-o", str(output)]
     command += ["--today", TODAY, "--period", "2023Q4", "-q", "--redo"]
     subprocess.run(command, capture_output=True, check=False)
-    inputs = state(seed_org)
+    inputs = files_state(seed_org)
     chance = random.Random(20261126)
     for _ in range(5):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -282,7 +270,7 @@ def test_killed_runs_leave_the_old_output_or_the_new_one(seed_org: Path, tmp_pat
         with sqlite3.connect(output / "history.sqlite") as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT count(*) FROM runs").fetchone()[0] >= 1
-    assert state(seed_org) == inputs
+    assert files_state(seed_org) == inputs
     subprocess.run(command, capture_output=True, check=False)  # cleans what the kills left
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".salesbook-staging")]
 

@@ -77,7 +77,7 @@ def test_missing_folder_and_empty_folder_exit_2(tmp_path: Path) -> None:
     assert "文件夹不存在" in missing.output
     empty = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert empty.exit_code == 2
-    assert "没有工作簿" in empty.output
+    assert "没有可读取的工作簿" in empty.output
 
 
 def test_json_structure_is_documented_and_stable(org: Path) -> None:

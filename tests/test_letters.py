@@ -198,7 +198,7 @@ def test_awkward_owner_names_give_safe_distinct_files(seed_org: Path, tmp_path: 
 
 
 def test_override_template_cannot_fetch_files_or_network(seed_org: Path, tmp_path: Path) -> None:
-    overrides = seed_org / "templates"
+    overrides = tmp_path / "mine"
     overrides.mkdir()
     base = (Path(__file__).resolve().parents[1] / "templates" / "letters.html").read_text(
         encoding="utf-8"
@@ -218,6 +218,8 @@ def test_override_template_cannot_fetch_files_or_network(seed_org: Path, tmp_pat
                 "2023Q4",
                 "--today",
                 TODAY,
+                "--templates",
+                str(overrides),
             ],
         )
         assert result.exit_code == 2

@@ -42,7 +42,7 @@ def figures_document(folder: Path) -> dict:
 
 def render(folder: Path, output: Path, lang: str = "zh") -> tuple[list[Path], list[str]]:
     """render_reports on the folder's figures; also returns every URL WeasyPrint fetched."""
-    renderer = Renderer(template_dirs(None, None), lang, "元")
+    renderer = Renderer(template_dirs(), lang, "元")
     fetched: list[str] = []
     fetch = renderer.fetcher.fetch
 
@@ -256,7 +256,7 @@ def test_nothing_to_appraise_or_monitor_gives_only_the_review(
     document = figures_document(seed_org)
     document["figures"]["people"] = {}
     document["figures"]["health"] = []
-    renderer = Renderer(template_dirs(None, None), "zh", "元")
+    renderer = Renderer(template_dirs(), "zh", "元")
     assert render_reports(renderer, document, tmp_path) == [tmp_path / "销售复盘报告-2023Q4.pdf"]
 
 
@@ -316,7 +316,7 @@ def test_a_large_team_gets_a_review_of_meeting_length(tmp_path: Path) -> None:
     shown = [Decimal(r.sales.attainment) for r in context.reps if r.sales and r.sales.attainment]
     assert shown[0] == attainments[0]
     assert min(shown) == attainments[-1]  # the lowest is never the one left out
-    renderer = Renderer(template_dirs(None, None), "zh", document["config"]["money_unit"])
+    renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])
     html = renderer.html("review.html", report=context, created=context.created)
     path = tmp_path / "review.pdf"
     renderer.write(renderer.document(html), path)

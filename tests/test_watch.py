@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import signal
@@ -18,7 +17,7 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, write_book
+from conftest import FOLLOW_UP_KEYS, TODAY, files_state, headers, write_book
 
 from salesbook import batch
 from salesbook.errors import SalesbookError
@@ -56,17 +55,6 @@ def report_rows(path: Path) -> list[tuple]:
         return list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
     finally:
         workbook.close()
-
-
-def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
-    return {
-        path.relative_to(folder).as_posix(): (
-            hashlib.sha256(path.read_bytes()).hexdigest(),
-            path.stat().st_mtime_ns,
-        )
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 class Running:
@@ -160,11 +148,13 @@ def test_subfolder_file_and_removal(org: Path, start) -> None:
     watcher.wait_report(LOG)
     follow_ups(org / "华东" / "11月.xlsx", [BAD_ROW])
     report = watcher.wait_report("华东/11月.xlsx")
-    assert report.name == "华东__11月.xlsx"
+    assert report == watcher.reports / "华东" / "11月.xlsx"  # sub-folders mirrored
     assert report_rows(report)[0][:5] == ("错误", "SB-U001", "华东/11月.xlsx", "跟进记录", "H2")
     (org / "华东" / "11月.xlsx").unlink()
     wait_for(lambda: not report.exists())
-    assert any("华东/11月.xlsx 已移出文件夹" in line for line in watcher.lines)
+    # the line follows the deletion: wait for it rather than expect it at once
+    wait_for(lambda: any("华东/11月.xlsx 已移出文件夹" in line for line in watcher.lines))
+    assert not (watcher.reports / "华东").exists()  # the emptied sub-folder goes too
     assert watcher.report(LOG).exists()
 
 
@@ -203,13 +193,13 @@ def test_lock_temp_and_hidden_files_get_no_report(org: Path, start) -> None:
 
 
 def test_inputs_are_never_changed_and_nothing_is_written_beside_them(org: Path, start) -> None:
-    before = snapshot(org)
+    before = files_state(org)
     watcher = start(org)
     watcher.wait_report(LOG)
     follow_ups(org / "华南跟进.xlsx", [BAD_ROW])
     watcher.wait_report("华南跟进.xlsx")
     watcher.close()
-    after = snapshot(org)
+    after = files_state(org)
     assert after.pop("华南跟进.xlsx")
     assert after == before
 
