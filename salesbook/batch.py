@@ -79,11 +79,13 @@ class Folder:
         from salesbook.compute import compute, resolve_period
 
         run = resolve_period(self.book, period, as_of)
-        previous = ledger.values(
-            history, ledger.previous_period(run.period), "person", "attainment"
-        )
+        before = ledger.previous_period(run.period)
+        previous = ledger.values(history, before, "person", "attainment")
+        previous_actual = ledger.values(history, before, "person", "actual")  # 成长进步榜
         trends = ledger.series(history, run.period, "indicator", "value")
-        return compute(self.book, self.config, run, previous or None, trends)
+        return compute(
+            self.book, self.config, run, previous or None, trends, previous_actual or None
+        )
 
 
 def workbooks_in(folder: Path, refused_only: bool = False) -> list[Path]:

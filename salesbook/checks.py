@@ -11,9 +11,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from salesbook.issues import Issue
-from salesbook.read import PLACEHOLDER, Book, Table
+from salesbook.read import Book, Table
 from salesbook.schemas import ACTIVE, DIMENSION_TYPES, DONE, REP_ROLE, REVIEW_CATEGORIES
-from salesbook.values import BadValue, Period, Quantity, choice_key, clean_text, parse_quantity
+from salesbook.values import (
+    PLACEHOLDER,
+    BadValue,
+    Period,
+    Quantity,
+    choice_key,
+    clean_text,
+    parse_quantity,
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,8 @@ def check_breakdown(table: Table, context: Context) -> Iterator[Issue]:
             and not PLACEHOLDER.match(owner)
         ):
             yield Issue("SB-T002", table.location(i, "owner"), {"person": owner})
+        if owner and owner in context.groups and owner not in context.people:
+            yield Issue("SB-T013", table.location(i, "owner"), {"person": owner})
         period = context.period
         if overall:
             metric, _ = split_overall(overall)

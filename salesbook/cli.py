@@ -49,7 +49,9 @@ period_option = click.option(
     "--period",
     callback=_period,
     metavar="PERIOD",
-    help="考核周期，如 2026-10、2026Q4、2026；默认取总体目标的周期。",
+    help="考核周期，如 2026-10、2026Q4、2026；默认取总体目标的周期（与 run 相同），"
+    "没有目标时不按周期检查日期。 Period; default: the overall targets' period (as for run);"
+    " without targets no date is checked against a period.",
 )
 today_option = click.option(
     "--today",
@@ -168,7 +170,8 @@ def validate(
     "--period",
     callback=_period,
     metavar="PERIOD",
-    help="计算周期，如 2026-10、2026Q4、2026；默认取有数据的最近一个月。",
+    help="计算周期，如 2026-10、2026Q4、2026；默认取总体目标的周期，没有目标时取有数据的最近"
+    "一个月。 Period; default: the overall targets' period, else the latest month with data.",
 )
 @click.option(
     "--as-of",
@@ -260,11 +263,44 @@ def run_command(
     sys.exit(result.exit_code)
 
 
+def echo_withheld(result: RunResult, lang: str, shown: int = 10) -> None:
+    """The letters and appraisal sheets not made (SB-T014 in the issue list), and why."""
+    from salesbook.compute import DOCUMENT_NAMES, WITHHELD_REASONS
+
+    withheld = (getattr(result.figures, "documents", None) or {}).get("withheld", [])
+    if not withheld:
+        return
+    zh = lang != "en"
+    click.echo(
+        f"未生成的文件 {len(withheld)} 份（不是名册中的具体人员，见 SB-T014）："
+        if zh
+        else f"{len(withheld)} documents not made (not a person on the roster, see SB-T014):"
+    )
+    for item in withheld[:shown]:
+        document = DOCUMENT_NAMES[item["document"]][0 if zh else 1]
+        reason = WITHHELD_REASONS[item["reason"]][0 if zh else 1]
+        click.echo(
+            f"  {document} {item['period']}「{item['name']}」：{reason}"
+            if zh
+            else f"  {document} {item['period']} '{item['name']}': {reason}"
+        )
+    if len(withheld) > shown:
+        rest = len(withheld) - shown
+        click.echo(f"  …另 {rest} 份见问题清单" if zh else f"  … {rest} more in the issue list")
+
+
 def echo_run_summary(result: RunResult, lang: str) -> None:
     """What was read, what was written where, what was reused, and the issues."""
     zh = lang != "en"
     run_period = result.figures.run
-    how = ("（按数据自动选择）" if zh else " (chosen from the data)") if run_period.chosen else ""
+    how = ""
+    if run_period.chosen:
+        by_targets = getattr(run_period, "basis", "") == "targets"
+        how = (
+            ("（取总体目标的周期）" if by_targets else "（按数据自动选择）")
+            if zh
+            else (" (the targets' period)" if by_targets else " (chosen from the data)")
+        )
     click.echo(
         f"计算周期 {run_period.period.label}{how}，截至 {run_period.as_of}。"
         if zh
@@ -273,6 +309,7 @@ def echo_run_summary(result: RunResult, lang: str) -> None:
     if run_period.quarter_to_date:
         click.echo("另含季度累计与年度累计。" if zh else "Also quarter-to-date and year-to-date.")
     echo_summary(result.check, lang)
+    echo_withheld(result, lang)
     for warning in result.warnings:
         click.secho(f"注意：{warning}" if zh else f"Note: {warning}", fg="yellow")
     out = result.output

@@ -1,7 +1,9 @@
 """Book + Config + period -> Figures: every computed figure of SPEC §1. Pure: no I/O, Decimal only.
 
-Money stays Decimal yuan and ratios Decimal fractions (1.1 = 110%); rounding happens once, here,
-with ROUND_HALF_UP to the fen for money and to 0.0001 for ratios, so writers only format.
+Money stays Decimal yuan and ratios Decimal fractions (1.1 = 110%). Every rule (award threshold,
+pace band, grade, completion standard, health threshold) is decided on the exact value; ratios and
+scores are kept exact (Decimal division, 28 significant digits) and only money amounts that are
+themselves paid or split are rounded to the fen. Writers round for display (salesbook.shown).
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from salesbook.checks import split_dimension, split_overall
 from salesbook.config import Config
 from salesbook.issues import Issue
-from salesbook.read import Book
+from salesbook.read import Book, Table
 from salesbook.schemas import ACTIVE, DONE, REP_ROLE, STAGES, VISIT
+from salesbook.shown import shown, shown_percent
 from salesbook.values import (
     BadValue,
     Period,
     Quantity,
     Threshold,
     choice_key,
+    column_letter,
+    is_placeholder,
     month_period,
     parse_quantity,
     parse_threshold,
@@ -33,7 +38,6 @@ from salesbook.workdays import WorkCalendar
 
 FEN = Decimal("0.01")
 INTERNAL = {"json": False}  # positions in the merged tables: for the writers, not for figures.json
-RATIO = Decimal("0.0001")
 HUNDRED = Decimal(100)
 STAGE_ORDER = [s.value for s in STAGES]
 WON = STAGE_ORDER.index("合同签订")  # stages from here on are won business
@@ -44,9 +48,10 @@ def money(value: Decimal) -> Decimal:
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
+    """The exact ratio: never rounded here, so rules compare the true value (99.995 % < 100 %)."""
     if not denominator:
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
+    return Decimal(numerator) / Decimal(denominator)
 
 
 # --- periods ---------------------------------------------------------------------------------------
@@ -61,6 +66,7 @@ class RunPeriod:
     chosen: bool  # True when the period was picked from the data, not given
     quarter_to_date: Period | None  # monthly runs also report these
     year_to_date: Period | None
+    basis: str = "given"  # given, targets (the targets' period) or data (latest month with data)
 
 
 def data_dates(book: Book) -> list[dt.date]:
@@ -69,22 +75,35 @@ def data_dates(book: Book) -> list[dt.date]:
     return [d for d in table.column("date") if isinstance(d, dt.date)] if table else []
 
 
+def targets_period(book: Book) -> Period | None:
+    """The overall targets' period: the one they share, else the one holding the latest data."""
+    overall = book.table("target_overall")
+    periods = [p for p in overall.column("period") if isinstance(p, Period)] if overall else []
+    if not periods:
+        return None
+    distinct = {p.label: p for p in periods}
+    if len(distinct) == 1:
+        return periods[0]
+    dates = data_dates(book)
+    latest = max(dates) if dates else None
+    holding = [p for p in distinct.values() if latest is not None and latest in p]
+    return max(holding or distinct.values(), key=lambda p: (p.end, -p.start.toordinal()))
+
+
 def resolve_period(book: Book, requested: Period | None, as_of: dt.date | None) -> RunPeriod:
-    """The requested period, or the latest month with data; as-of: the latest date in it."""
+    """The requested period; by default the targets' period (letters, appraisal sheets and the
+    review then cover one period), or without targets the latest month with data. As-of: the
+    latest follow-up date in the period, else its end."""
     dates = data_dates(book)
     chosen = requested is None
+    basis = "given"
     if requested is None:
-        if dates:
+        requested, basis = targets_period(book), "targets"
+        if requested is None and dates:
             latest = max(dates)
-            requested = month_period(latest.year, latest.month)
-        else:
-            overall = book.table("target_overall")
-            periods = (
-                [p for p in overall.column("period") if isinstance(p, Period)] if overall else []
-            )
-            requested = (
-                max(periods, key=lambda p: p.end) if periods else year_period(dt.date.today().year)
-            )
+            requested, basis = month_period(latest.year, latest.month), "data"
+        elif requested is None:
+            requested, basis = year_period(dt.date.today().year), "data"
     if as_of is None:
         inside = [d for d in dates if d in requested]
         as_of = max(inside) if inside else requested.end
@@ -94,7 +113,7 @@ def resolve_period(book: Book, requested: Period | None, as_of: dt.date | None) 
         quarter = Period(q.start, min(q.end, as_of), f"{q.label}（截至 {as_of}）")
         y = year_period(requested.start.year)
         year = Period(y.start, min(y.end, as_of), f"{y.label}（截至 {as_of}）")
-    return RunPeriod(requested, as_of, chosen, quarter, year)
+    return RunPeriod(requested, as_of, chosen, quarter, year, basis)
 
 
 def elapsed_share(period: Period, as_of: dt.date, calendar: WorkCalendar) -> Decimal:
@@ -132,7 +151,9 @@ class TargetFigure:
     unit: str | None  # 元, 个 or None
     period: Period
     share: Decimal | None = None
-    monthly: Decimal | None = None
+    monthly: Decimal | None = None  # the even monthly share; None for a count that does not divide
+    months: list[tuple[str, Decimal]] = field(default_factory=list)  # adds back to the target
+    quarters: list[tuple[str, Decimal]] = field(default_factory=list)  # when it spans quarters
     weekly: Decimal | None = None
     daily: Decimal | None = None
     actual: Decimal | None = None
@@ -145,25 +166,70 @@ class TargetFigure:
     standard: Standard | None = None
     deadline: dt.date | None = None
     dimension: str | None = None  # as typed: 区域-华东区域
+    # Members whose actual could not be read (name and cell): the actual is then left unknown
+    # rather than summed from the others (see mark_incomplete).
+    missing: list[str] = field(default_factory=list)
 
 
 PACE_LABELS = {"ahead": "领先", "on_track": "正常", "watch": "关注", "behind": "落后"}
 
 
 def pace_of(attainment: Decimal, elapsed: Decimal, tolerance_points: Decimal) -> str:
-    """Expected progress rises in a straight line over the period (SPEC §1.1)."""
+    """Expected progress rises in a straight line over the period (SPEC §1.1, §4): ahead at
+    `tolerance` points or more above expected, behind at `tolerance` points or more below."""
     lead = (attainment - elapsed) * HUNDRED
     if lead >= tolerance_points:
         return "ahead"
     if lead >= 0:
         return "on_track"
-    if lead >= -tolerance_points:
+    if lead > -tolerance_points:
         return "watch"
     return "behind"
 
 
 def _round(value: Decimal, unit: str | None) -> Decimal:
     return money(value) if unit == "元" else value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def split_months(total: Decimal, period: Period, unit: str | None) -> list[tuple[str, Decimal]]:
+    """The target per month of its period, adding back exactly to `total` (SPEC §4).
+
+    Money: each month the even share rounded to the fen, the LAST month absorbing the cents left
+    (40万 / 3 = 133,333.33 + 133,333.33 + 133,333.34). Counts: whole units, the remainder one
+    each to the EARLIEST months (8 个 / 3 = 3 + 3 + 2), so the work is asked for early."""
+    labels = []
+    year, month = period.start.year, period.start.month
+    while dt.date(year, month, 1) <= period.end:
+        labels.append(month_period(year, month).label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    n = len(labels)
+    if not n:
+        return []
+    if unit == "个" and total == total.to_integral_value():
+        base, remainder = divmod(int(total), n)
+        return [(label, Decimal(base + (i < remainder))) for i, label in enumerate(labels)]
+    even = _round(total / n, unit)
+    parts = [even] * (n - 1) + [total - even * (n - 1)]
+    return list(zip(labels, parts, strict=True))
+
+
+def quarter_sums(months: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """The monthly split added up per quarter, for a target spanning more than one quarter
+    (an annual letter reads quarters first, then months); empty otherwise."""
+    sums: dict[str, Decimal] = {}
+    for label, amount in months:
+        year, month = label.split("-")
+        quarter = f"{year}Q{(int(month) - 1) // 3 + 1}"
+        sums[quarter] = sums.get(quarter, Decimal(0)) + amount
+    return list(sums.items()) if len(sums) > 1 else []
+
+
+def count_rate(value: Decimal) -> Decimal | None:
+    """A count's weekly or daily run-rate in whole units: rounded up (the pace that reaches the
+    target), and not shown at all below one unit (never "0.02 个" per working day)."""
+    if value < 1:
+        return None
+    return value.to_integral_value(rounding=ROUND_CEILING)
 
 
 @dataclass
@@ -304,11 +370,19 @@ def compute_targets(
         if whole is not None and whole.amount > 0:
             figure.share = ratio(target.amount, whole.amount)
         workdays = calendar.workdays(period.start, period.end)
-        figure.monthly = _round(target.amount / period.months, unit)
+        figure.months = split_months(target.amount, period, unit)
+        figure.quarters = quarter_sums(figure.months)
+        amounts = {amount for _, amount in figure.months}
+        if len(amounts) == 1 or unit != "个":
+            figure.monthly = figure.months[0][1] if figure.months else None
         if workdays:
-            figure.daily = _round(target.amount / workdays, unit)
+            if unit == "个":
+                figure.daily = count_rate(target.amount / workdays)
+            else:
+                figure.daily = _round(target.amount / workdays, unit)
             if period.months >= 3 or period.kind == "quarter":
-                figure.weekly = _round(target.amount * 5 / workdays, unit)
+                weekly = target.amount * 5 / workdays
+                figure.weekly = count_rate(weekly) if unit == "个" else _round(weekly, unit)
         figure.actual, figure.actual_source = _actual(figure, actual, appraisal, people)
         figure.elapsed = elapsed_share(period, run.as_of, calendar)
         if figure.actual is not None:
@@ -386,13 +460,13 @@ def evaluate_standard(
     if "销售额" in metric and figure.actual is not None:
         if metric.startswith("月") and figure.elapsed:
             months = figure.elapsed * figure.period.months
-            value = money(figure.actual / months) if months else None
+            value = figure.actual / months if months else None  # exact: decided, then shown
         else:
             value = figure.actual
     elif "转化率" in metric and members:
-        value = follow_ups.conversion(members)
+        value = follow_ups.conversion(members, figure.period)
     elif ("签约" in metric or "成交" in metric) and members:
-        value = Decimal(follow_ups.won_customers(members))
+        value = Decimal(follow_ups.won_customers(members, figure.period))
     if value is not None:
         standard.value = value
         standard.met = threshold.met_by(value)
@@ -447,14 +521,15 @@ class RepFollowUps:
     follow_ups: int = 0
     customers: int = 0
     visits: int = 0
-    planned_visits: int | None = None
+    planned_visits: int | None = None  # the rep's plans for the run period (compute_plans)
     by_channel: dict[str, int] = field(default_factory=dict)
-    overdue: int = 0
+    overdue: int = 0  # of the customers this rep owns at the as-of date, whatever the period
     stale: int = 0
     complete: int = 0
     backfilled: int = 0
     process_nodes_due: int = 0
     process_nodes_done: int = 0
+    plan_visits: int | None = None  # visits to those plans' key customers, each in its period
 
     @property
     def completeness(self) -> Decimal | None:
@@ -465,8 +540,18 @@ class RepFollowUps:
         return ratio(self.process_nodes_done, self.process_nodes_due)
 
 
+# Why a customer is listed 待重新分配 (to reassign): its owner cannot follow it up any more.
+REASSIGN_LABELS = {
+    "left": "负责人已离职",
+    "not_on_roster": "负责人不在团队名册",
+    "no_owner": "未指定负责人",
+}
+
+
 @dataclass
 class CustomerStatus:
+    """A customer at the as-of date, from its latest follow-up up to then (SPEC §4)."""
+
     customer: str
     owner: str
     last_date: dt.date
@@ -476,6 +561,10 @@ class CustomerStatus:
     overdue: bool = False
     stale: bool = False
     pool_date: dt.date | None = None
+    idle_days: int = 0  # working days from the last follow-up to the as-of date
+    in_period: bool = False  # followed up within the run period
+    region: str = ""  # the owner's region on the roster
+    reassign: str | None = None  # a key of REASSIGN_LABELS when the owner cannot follow it up
     row: int = field(default=0, metadata=INTERNAL)  # position of the latest follow-up
 
 
@@ -484,26 +573,50 @@ class FollowUpFigures:
     reps: dict[str, RepFollowUps] = field(default_factory=dict)
     regions: dict[str, dict[str, int]] = field(default_factory=dict)
     channels: dict[str, int] = field(default_factory=dict)
-    customers: list[CustomerStatus] = field(default_factory=list)
+    customers: list[CustomerStatus] = field(default_factory=list)  # every customer, at as-of
+    reassign: list[CustomerStatus] = field(default_factory=list)  # 待重新分配
     funnel: list[dict[str, object]] = field(default_factory=list)
     backfilled_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     incomplete_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     in_period_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
-    _stage_reach: dict[str, int] = field(default_factory=dict)  # customer -> furthest stage index
-    _customer_owner: dict[str, str] = field(default_factory=dict)
+    # rows repeating an earlier one (SB-U005): counted nowhere
+    repeated_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    # Up to as-of: customer -> (signing date, who signed); customers first recorded at
+    # 履约交付/售后跟进 (existing business); owner -> (customer, date) of each follow-up.
+    _signed: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    _existing: set[str] = field(default_factory=set)
+    _by_owner: dict[str, list[tuple[str, dt.date]]] = field(default_factory=dict)
+    _touched: set[str] = field(default_factory=set)  # customers followed up in the run period
 
-    def conversion(self, owners: set[str]) -> Decimal | None:
-        """Customers reaching 合同签订 or later, of the customers these owners touched."""
-        mine = [c for c, o in self._customer_owner.items() if o in owners]
-        won = sum(1 for c in mine if self._stage_reach.get(c, -1) >= WON)
-        return ratio(won, len(mine))
+    def new_signings(self, owners: set[str], period: Period) -> set[str]:
+        """Customers that reached 合同签订 within `period` in a follow-up by one of `owners`
+        (SPEC §4: after an earlier stage, or first recorded at 合同签订 in the period)."""
+        return {
+            c
+            for owner in owners
+            for c, _ in self._by_owner.get(owner, ())
+            if c in self._signed and self._signed[c][1] == owner and self._signed[c][0] in period
+        }
 
-    def won_customers(self, owners: set[str]) -> int:
-        return sum(
-            1
-            for c, o in self._customer_owner.items()
-            if o in owners and self._stage_reach.get(c, -1) >= WON
-        )
+    def prospects(self, owners: set[str], period: Period) -> set[str]:
+        """Customers these owners followed up within `period` that were not customers yet: not
+        first recorded at 履约交付/售后跟进, and not signed before the period."""
+        return {
+            c
+            for owner in owners
+            for c, day in self._by_owner.get(owner, ())
+            if day in period
+            and c not in self._existing
+            and not (c in self._signed and self._signed[c][0] < period.start)
+        }
+
+    def conversion(self, owners: set[str], period: Period) -> Decimal | None:
+        """New signings of the period, of the prospects these owners followed up in it."""
+        prospects = self.prospects(owners, period)
+        return ratio(len(self.new_signings(owners, period) & prospects), len(prospects))
+
+    def won_customers(self, owners: set[str], period: Period) -> int:
+        return len(self.new_signings(owners, period))
 
     @property
     def totals(self) -> dict[str, object]:
@@ -511,9 +624,10 @@ class FollowUpFigures:
         follow_ups = sum(r.follow_ups for r in reps)
         return {
             "follow_ups": follow_ups,
-            "customers": len(self._customer_owner),
-            "overdue": sum(r.overdue for r in reps),
-            "stale": sum(r.stale for r in reps),
+            "customers": len(self._touched),
+            "overdue": sum(c.overdue for c in self.customers),
+            "stale": sum(c.stale for c in self.customers),
+            "reassign": len(self.reassign),
             "backfilled": sum(r.backfilled for r in reps),
             "completeness": ratio(sum(r.complete for r in reps), follow_ups),
             "node_completion": ratio(
@@ -532,6 +646,46 @@ COMPLETENESS_KEYS = (
     "next_action",
     "due",
 )
+DUPLICATE_KEYS = ("customer", "owner", "date", "summary")  # SB-U005, checks.check_follow_ups
+
+
+def repeated_rows(table: Table) -> set[int]:
+    """Rows repeating an earlier row on DUPLICATE_KEYS (SB-U005): counted once, as the first."""
+    frame = table.frame[list(DUPLICATE_KEYS)]
+    repeated = frame.duplicated(keep="first") & frame.notna().all(axis=1)  # blanks never match
+    return {int(i) for i in repeated.to_numpy().nonzero()[0]}
+
+
+def unknown_choice_rows(book: Book, table: Table, key: str) -> set[int]:
+    """Rows whose `key` cell holds a value outside the list (SB-V006): filled in, read as blank."""
+    bad = {
+        (i.location.file, i.location.sheet, i.location.cell)
+        for i in book.issues
+        if i.code == "SB-V006" and i.location.cell
+    }
+    if not bad:
+        return set()
+    letters = {
+        n: column_letter(s.columns[key]) for n, s in enumerate(table.sources) if key in s.columns
+    }
+    rows = set()
+    for i, (n, row) in enumerate(zip(table.frame["_source"], table.frame["_row"], strict=True)):
+        source, n = table.sources[int(n)], int(n)
+        if n in letters and (source.file, source.sheet, f"{letters[n]}{int(row)}") in bad:
+            rows.add(i)
+    return rows
+
+
+def reassign_reason(owner: str | None, people: People) -> str | None:
+    """Why nobody can follow a customer up; None when its owner is an active person on the roster
+    (or when there is no roster to tell)."""
+    if not owner or is_placeholder(owner):
+        return "no_owner"
+    if not people.role:
+        return None
+    if owner not in people.role:
+        return "not_on_roster"
+    return None if owner in people.active else "left"
 
 
 def compute_follow_ups(
@@ -551,14 +705,26 @@ def compute_follow_ups(
     entered = frame["entered"].tolist()
     stages = frame["stage"].tolist()
     actions = frame["next_action"].tolist()
+    # A row repeated across files (SB-U005) counts once, as its first copy, in every figure.
+    repeated = repeated_rows(table)
+    figures.repeated_rows = sorted(repeated)
+    # A channel outside the list (SB-V006: 钉钉) is that one issue: the follow-up counts, under
+    # 其他, and its channel cell is filled in for record completeness.
+    unknown_channel = unknown_choice_rows(book, table, "channel")
     # Complete = every column of the seed's template filled (信息同步人 is optional: seed 000
     # added it as an improvement, and many teams leave it blank when nobody else needs to know).
-    filled = frame[list(COMPLETENESS_KEYS)].notna().all(axis=1).tolist()
+    others = [k for k in COMPLETENESS_KEYS if k != "channel"]
+    filled = [
+        bool(rest) and (bool(channel) or i in unknown_channel)
+        for i, (rest, channel) in enumerate(
+            zip(frame[others].notna().all(axis=1).tolist(), channels, strict=True)
+        )
+    ]
 
     # Every follow-up up to as-of, by customer in date order: for overdue, stale and process nodes.
     history: dict[str, list[int]] = defaultdict(list)
     for i, (day, customer) in enumerate(zip(dates, customers, strict=True)):
-        if isinstance(day, dt.date) and customer and day <= as_of:
+        if isinstance(day, dt.date) and customer and day <= as_of and i not in repeated:
             history[customer].append(i)
     for rows in history.values():
         rows.sort(key=lambda i: dates[i])
@@ -571,7 +737,13 @@ def compute_follow_ups(
     touched: dict[str, set[str]] = defaultdict(set)
     for i, day in enumerate(dates):
         owner = owners[i]
-        if not isinstance(day, dt.date) or not owner or day not in period or day > as_of:
+        if (
+            not isinstance(day, dt.date)
+            or not owner
+            or day not in period
+            or day > as_of
+            or i in repeated
+        ):
             continue
         figures.in_period_rows.append(i)
         record = rep(owner)
@@ -583,6 +755,7 @@ def compute_follow_ups(
             record.visits += 1
         if customers[i]:
             touched[owner].add(customers[i])
+            figures._touched.add(customers[i])
         if filled[i]:
             record.complete += 1
         else:
@@ -604,42 +777,52 @@ def compute_follow_ups(
     for owner, names in touched.items():
         rep(owner).customers = len(names)
 
-    # Customer status from each customer's latest follow-up.
+    # Every customer's state at as-of, from its latest follow-up, whether or not it was followed
+    # up in the run period (SPEC §4): the customers nobody followed up are the ones to see.
+    reach: dict[str, int] = {}
     for customer, rows in sorted(history.items()):
         last = rows[-1]
-        reach = max(
-            (STAGE_ORDER.index(stages[j]) for j in rows if stages[j] in STAGE_ORDER), default=-1
-        )
-        figures._stage_reach[customer] = reach
-        figures._customer_owner[customer] = owners[last] or ""
-        if not any(dates[j] in period for j in rows):
-            continue
+        staged = [(j, STAGE_ORDER.index(stages[j])) for j in rows if stages[j] in STAGE_ORDER]
+        reach[customer] = max((s for _, s in staged), default=-1)
+        for j in rows:
+            figures._by_owner.setdefault(owners[j] or "", []).append((customer, dates[j]))
+        if staged and staged[0][1] > WON:
+            figures._existing.add(customer)  # first seen in delivery or after-sales
+        else:
+            signing = next((j for j, s in staged if s >= WON), None)
+            if signing is not None:
+                figures._signed[customer] = (dates[signing], owners[signing] or "")
+        owner = owners[last] or ""
         status = CustomerStatus(
             customer,
-            owners[last] or "",
+            owner,
             dates[last],
             stages[last],
             dues[last] if isinstance(dues[last], dt.date) else None,
             actions[last],
+            idle_days=calendar.workdays_between(dates[last], as_of),
+            in_period=customer in figures._touched,
+            region=people.region.get(owner, ""),
+            reassign=reassign_reason(owner, people),
             row=last,
         )
         status.overdue = status.due is not None and status.due < as_of
-        still_open = reach < WON
-        status.stale = (
-            still_open and calendar.workdays_between(status.last_date, as_of) > config.stale_days
-        )
+        # Stale is about open opportunities (seed 002): a customer that has signed is past it.
+        status.stale = reach[customer] < WON and status.idle_days > config.stale_days
         if config.pool_days:
             try:  # load_config caps pool_days; a Config built in code may not
                 status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
             except OverflowError:
                 status.pool_date = None
         figures.customers.append(status)
-        if status.owner:
-            record = rep(status.owner)
+        if status.reassign:
+            figures.reassign.append(status)
+        if owner:
+            record = rep(owner)
             record.overdue += status.overdue
             record.stale += status.stale
+    figures.reassign.sort(key=lambda c: (-c.idle_days, c.owner, c.customer))  # longest idle first
 
-    # Regions and plans
     for record in figures.reps.values():
         region = figures.regions.setdefault(record.region or "—", Counter())
         region["follow_ups"] += record.follow_ups
@@ -649,18 +832,11 @@ def compute_follow_ups(
         region["stale"] += record.stale
         region["backfilled"] += record.backfilled
     figures.regions = {k: dict(v) for k, v in figures.regions.items()}
-    plan = book.table("sales_plan")
-    if plan is not None:
-        planned: dict[str, int] = defaultdict(int)
-        for owner, visits in zip(plan.column("owner"), plan.column("planned_visits"), strict=True):
-            if owner and isinstance(visits, int):
-                planned[owner] += visits * run.period.months
-        for owner, visits in planned.items():
-            rep(owner).planned_visits = visits
 
-    # Funnel: customers whose furthest stage reached is at least each stage (seed 003).
-    known = {s.customer for s in figures.customers}
-    reached = Counter(r for c, r in figures._stage_reach.items() if r >= 0 and c in known)
+    # Funnel (seed 003): the prospects followed up in the period, by the furthest stage reached;
+    # its 合同签订 count is the period's new signings, the rule the standards use.
+    prospects = figures.prospects(set(figures._by_owner), period)
+    reached = Counter(reach[c] for c in prospects if reach[c] >= 0)
     at_least = [sum(n for r, n in reached.items() if r >= i) for i in range(len(STAGE_ORDER))]
     for i, stage in enumerate(STAGE_ORDER):
         figures.funnel.append(
@@ -695,7 +871,13 @@ class PersonFigure:
     suggestion: str | None = None
     previous_attainment: Decimal | None = None
     improvement: Decimal | None = None  # attainment points gained since the previous period
+    previous_actual: Decimal | None = None
+    increase: Decimal | None = None  # sales over the previous period's (成长进步榜, seed 003)
     awards: list[str] = field(default_factory=list)
+    actual_missing: str | None = None  # the cell of an actual that could not be read: no grade
+    new_customer_target: Decimal | None = None  # own target (个人 … 个), else the setting
+    missing_parts: list[str] = field(default_factory=list)  # scorecard parts without data
+    weights_used: dict[str, Decimal] = field(default_factory=dict)  # rescaled over the parts used
 
 
 def grade_of(score: Decimal, config: Config) -> str:
@@ -706,9 +888,37 @@ def grade_of(score: Decimal, config: Config) -> str:
     return "待改进"
 
 
+def own_new_customer_targets(book: Book) -> dict[str, Decimal]:
+    """Person -> their own new-customer target (a `个人-…` row counted in 个), for the scorecard."""
+    table = book.table("target_breakdown")
+    found: dict[str, Decimal] = {}
+    if table is None:
+        return found
+    for overall, dimension, target, owner in zip(
+        table.column("overall"),
+        table.column("dimension"),
+        table.column("target"),
+        table.column("owner"),
+        strict=True,
+    ):
+        split = split_dimension(dimension) if dimension else None
+        if not split or split[0] != "个人" or not isinstance(target, Quantity) or not overall:
+            continue
+        metric, embedded = split_overall(overall)
+        unit = target.unit or (embedded.unit if embedded else None)
+        if target.amount > 0 and (unit == "个" or "新客户" in metric):
+            for name in {split[1], owner} - {None, ""}:
+                found.setdefault(name, target.amount)
+    return found
+
+
 def compute_appraisal(
-    book: Book, config: Config, follow_ups: FollowUpFigures
+    book: Book,
+    config: Config,
+    follow_ups: FollowUpFigures,
+    own_targets: dict[str, Decimal] | None = None,
 ) -> dict[str, PersonFigure]:
+    """Each appraised person; `follow_ups` are those of the appraisal's own period."""
     table = book.table("appraisal")
     people: dict[str, PersonFigure] = {}
     if table is None:
@@ -720,6 +930,9 @@ def compute_appraisal(
         person = PersonFigure(i, name, target, actual)
         if target and actual is not None and target > 0:
             person.attainment = ratio(actual, target)
+        if actual is None:
+            person.actual_missing = str(table.location(i, "actual"))
+        person.new_customer_target = (own_targets or {}).get(name)
         person.new_customers = table.column("new_customers")[i]
         person.retention = table.column("retention")[i]
         person.suggestion = table.column("suggestion")[i]
@@ -731,14 +944,21 @@ def compute_appraisal(
             config,
         )
         person.score_parts = parts
+        person.missing_parts = [k for k, w in config.weights.items() if w and k not in parts]
+        used = sum((config.weights.get(k, Decimal(0)) for k in parts), Decimal(0))
+        if used:
+            person.weights_used = {
+                k: ratio(config.weights.get(k, Decimal(0)), used) or Decimal(0) for k in parts
+            }
         if entered_score is not None:
             person.score, person.score_source = Decimal(entered_score), "entered"
-        elif parts:
+        elif parts and person.actual_missing is None:
             person.score = _weighted(parts, config)
-        if person.score is not None:
+        # Without the actual the sheet is incomplete: no grade (nor rank) as if it were complete.
+        if person.score is not None and person.actual_missing is None:
             person.grade = grade_of(person.score, config)
         people[name] = person
-    ranked = sorted((p for p in people.values() if p.score is not None), key=lambda p: -p.score)
+    ranked = sorted((p for p in people.values() if p.grade is not None), key=lambda p: -p.score)
     for position, person in enumerate(ranked, start=1):
         same = [p for p in ranked[: position - 1] if p.score == person.score]
         person.rank = same[0].rank if same else position
@@ -752,10 +972,9 @@ def _score_parts(
     parts: dict[str, Decimal] = {}
     if person.attainment is not None:
         parts["attainment"] = min(HUNDRED, person.attainment * HUNDRED)
-    if person.new_customers is not None and config.new_customer_target:
-        parts["new_customers"] = min(
-            HUNDRED, Decimal(person.new_customers) * HUNDRED / config.new_customer_target
-        )
+    goal = person.new_customer_target or config.new_customer_target
+    if person.new_customers is not None and goal:
+        parts["new_customers"] = min(HUNDRED, Decimal(person.new_customers) * HUNDRED / goal)
     if person.retention is not None:
         parts["retention"] = min(HUNDRED, person.retention * HUNDRED)
     if rep is not None and rep.node_completion is not None:
@@ -764,7 +983,7 @@ def _score_parts(
         parts["record_completeness"] = rep.completeness * HUNDRED
     if isinstance(manager, Decimal):
         parts["qualitative"] = min(HUNDRED, manager)
-    return {k: v.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) for k, v in parts.items()}
+    return parts  # exact: the score and its grade are decided before any rounding
 
 
 def _weighted(parts: dict[str, Decimal], config: Config) -> Decimal | None:
@@ -772,8 +991,28 @@ def _weighted(parts: dict[str, Decimal], config: Config) -> Decimal | None:
     total = sum(weights.values())
     if not total:
         return None
-    score = sum(parts[k] * w for k, w in weights.items()) / total
-    return score.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return sum(parts[k] * w for k, w in weights.items()) / total
+
+
+# A full scorecard may differ from a typed score by 5 points (the manager's judgement); a partial one
+# only by rounding: its range already allows every value of the parts it lacks.
+SCORE_SLACK = {True: Decimal(5), False: Decimal("0.05")}
+
+
+def score_reach(parts: dict[str, Decimal], config: Config) -> tuple[Decimal, Decimal] | None:
+    """The lowest and highest score the scorecard can give: the parts without data anywhere
+    from 0 to 100 (the manager's part included). One value when every weighted part is known."""
+    weights = {k: w for k, w in config.weights.items() if w}
+    total = sum(weights.values(), Decimal(0))
+    if not total:
+        return None
+    known = sum((parts[k] * w for k, w in weights.items() if k in parts), Decimal(0))
+    unknown = sum((w for k, w in weights.items() if k not in parts), Decimal(0))
+    tenth = Decimal("0.1")
+    return (
+        (known / total).quantize(tenth, rounding=ROUND_HALF_UP),
+        ((known + unknown * HUNDRED) / total).quantize(tenth, rounding=ROUND_HALF_UP),
+    )
 
 
 @dataclass
@@ -782,15 +1021,24 @@ class Award:
     name: str
     rule: str
     winners: list[str] = field(default_factory=list)
-    near_misses: list[tuple[str, str]] = field(default_factory=list)  # (name, why not)
+    near_misses: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (name, why not), closest first
     available: bool = True
     note: str | None = None
+    # 成长进步榜: (name, sales increase, attainment points gained) in board order
+    standings: list[tuple[str, Decimal, Decimal | None]] = field(default_factory=list)
 
 
 def compute_awards(
-    people: dict[str, PersonFigure], config: Config, previous: dict[str, Decimal] | None
+    people: dict[str, PersonFigure],
+    config: Config,
+    previous: dict[str, Decimal] | None,
+    previous_actual: dict[str, Decimal] | None = None,
 ) -> list[Award]:
-    """销售之星, 最佳进步奖, 成长进步榜 with their rules; improvement needs a previous period."""
+    """销售之星, 最佳进步奖, 成长进步榜 with their rules, decided on exact values.
+
+    `previous` holds last period's attainment, `previous_actual` its sales (the history)."""
     threshold = config.star_min_attainment / HUNDRED
     star = Award("star", "销售之星", f"达成率最高且不低于 {_plain(config.star_min_attainment)}%")
     qualified = [
@@ -799,57 +1047,101 @@ def compute_awards(
     if qualified:
         best = max(p.attainment for p in qualified)
         star.winners = sorted(p.name for p in qualified if p.attainment == best)
-    for person in people.values():
-        if (
-            person.attainment is not None
-            and threshold - Decimal("0.05") <= person.attainment < threshold
-        ):
-            star.near_misses.append(
-                (
-                    person.name,
-                    f"达成率 {_pct(person.attainment)}，未达 "
-                    f"{_plain(config.star_min_attainment)}% 门槛",
-                )
-            )
+    # Near misses: everyone within 5 points below the line, the closest first (stable: table order)
+    close = sorted(
+        (
+            p
+            for p in people.values()
+            if p.attainment is not None and threshold - Decimal("0.05") <= p.attainment < threshold
+        ),
+        key=lambda p: threshold - p.attainment,
+    )
+    star.near_misses = [
+        (
+            p.name,
+            f"达成率 {_pct(p.attainment, threshold)}，未达 "
+            f"{_plain(config.star_min_attainment)}% 门槛",
+        )
+        for p in close
+    ]
+    minimum = config.improvement_min_points
     improved = Award(
         "most_improved",
         "最佳进步奖",
-        f"达成率较上期提升最多，且至少 {_plain(config.improvement_min_points)} 个百分点",
+        f"达成率较上期提升最多，且至少 {_plain(minimum)} 个百分点",
     )
     board = Award(
-        "growth_board", "成长进步榜", f"按达成率较上期的提升排名，前 {config.growth_board_size} 名"
+        "growth_board",
+        "成长进步榜",
+        f"按业绩较上期的增量排名（增量相同按达成率提升），前 {config.growth_board_size} 名",
     )
-    if not previous:
-        for award in (improved, board):
-            award.available = False
-            award.note = "尚无上期数据，暂不评选"
-    else:
+    if previous:
         for person in people.values():
             before = previous.get(person.name)
             if person.attainment is not None and before is not None:
                 person.previous_attainment = before
-                person.improvement = ((person.attainment - before) * HUNDRED).quantize(
-                    Decimal("0.1")
-                )
+                person.improvement = (person.attainment - before) * HUNDRED  # exact points
         gains = sorted(
             (p for p in people.values() if p.improvement is not None),
-            key=lambda p: (-p.improvement, p.name),
+            key=lambda p: -p.improvement,
         )
-        if gains and gains[0].improvement >= config.improvement_min_points:
+        if gains and gains[0].improvement >= minimum:
             top = gains[0].improvement
-            improved.winners = [p.name for p in gains if p.improvement == top]
-        for person in gains[1:4]:
-            if person.name not in improved.winners and person.improvement > 0:
-                improved.near_misses.append((person.name, f"提升 {person.improvement} 个百分点"))
-        board.winners = [p.name for p in gains if p.improvement > 0][: config.growth_board_size]
+            improved.winners = sorted(p.name for p in gains if p.improvement == top)
+        line = gains[0].improvement if improved.winners else minimum
+        for person in gains:  # sorted by gain: the closest to the line first
+            if person.name in improved.winners or person.improvement <= 0:
+                continue
+            why = f"提升 {_points(person.improvement, minimum)} 个百分点"
+            if not improved.winners:
+                why += f"，未达 {_plain(minimum)} 个百分点门槛"
+            elif person.improvement < line:
+                why += f"，低于最高的 {_points(line, minimum)} 个百分点"
+            improved.near_misses.append((person.name, why))
+    else:
+        improved.available = False
+        improved.note = "尚无上期数据，暂不评选"
+    if previous_actual:
+        for person in people.values():
+            before = previous_actual.get(person.name)
+            if person.actual is not None and before is not None:
+                person.previous_actual = before
+                person.increase = person.actual - before
+        ranked = sorted(
+            (p for p in people.values() if p.increase is not None and p.increase > 0),
+            key=lambda p: (
+                -p.increase,
+                -(p.improvement if p.improvement is not None else Decimal("-Infinity")),
+            ),
+        )
+        size = config.growth_board_size
+        cut = ranked[size - 1] if 0 < size <= len(ranked) else None
+        # a tie at the last place is on the board too: never decided by name or table order
+        board.winners = [
+            p.name
+            for i, p in enumerate(ranked)
+            if i < size
+            or (cut is not None and (p.increase, p.improvement) == (cut.increase, cut.improvement))
+        ]
+        board.standings = [
+            (p.name, p.increase, p.improvement) for p in ranked if p.name in board.winners
+        ]
+    else:
+        board.available = False
+        board.note = "尚无上期数据，暂不评选"
     for award in (star, improved, board):
         for name in award.winners:
             people[name].awards.append(award.name)
     return [star, improved, board]
 
 
-def _pct(value: Decimal) -> str:
-    return f"{(value * HUNDRED).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+def _pct(value: Decimal, *lines: Decimal) -> str:
+    """A ratio as printed next to a rule: never on the other side of `lines` (salesbook.shown)."""
+    return f"{shown_percent(value, (Decimal(1), *lines))}%"
+
+
+def _points(value: Decimal, *lines: Decimal) -> str:
+    return f"{shown(value, 1, (Decimal(0), *lines))}"
 
 
 def appraisal_issues(
@@ -880,15 +1172,17 @@ def appraisal_issues(
                     {"entered": _pct(entered), "computed": _pct(person.attainment)},
                 )
             )
-        # A scorecard without the manager's part cannot contradict a score the manager gave.
-        if person.score_source == "entered" and set(person.score_parts) >= set(config.weights):
-            computed = _weighted(person.score_parts, config)
-            if computed is not None and abs(computed - person.score) > Decimal(5):
+        if person.score_source == "entered":
+            reach = score_reach(person.score_parts, config)
+            slack = SCORE_SLACK[reach is not None and reach[0] == reach[1]]
+            if reach is not None and not reach[0] - slack <= person.score <= reach[1] + slack:
+                low, high = reach
+                shown = _plain(low) if low == high else f"{_plain(low)}–{_plain(high)}"
                 issues.append(
                     Issue(
                         "SB-P004",
                         table.location(i, "score"),
-                        {"entered": _plain(person.score), "computed": _plain(computed)},
+                        {"entered": _plain(person.score), "computed": shown},
                     )
                 )
         grade = table.column("grade")[i]
@@ -950,6 +1244,9 @@ class IndicatorFigure:
     target: str | None = None
     formula: str | None = None
     row: int | None = field(default=None, metadata=INTERNAL)  # position in the monitoring table
+    source_period: str | None = None  # the 指标数据 row's period (a month of a quarter run)
+    computed: Decimal | None = None  # derived from the workbooks, shown beside a typed value
+    data_row: int | None = field(default=None, metadata=INTERNAL)  # position in 指标数据
 
 
 STATUS_LABELS = {"healthy": "健康", "watch": "关注", "alert": "预警"}
@@ -1006,27 +1303,33 @@ def compute_health(
             )
             figure.target, figure.formula = target, formula
     measured: dict[str, dict[str, tuple[Decimal, str]]] = defaultdict(dict)
+    data_rows: dict[tuple[str, str], int] = {}
     if data is not None:
-        for period, name, value, numerator, denominator in zip(
-            data.column("period"),
-            data.column("indicator"),
-            data.column("value"),
-            data.column("numerator"),
-            data.column("denominator"),
-            strict=True,
+        for i, (period, name, value, numerator, denominator) in enumerate(
+            zip(
+                data.column("period"),
+                data.column("indicator"),
+                data.column("value"),
+                data.column("numerator"),
+                data.column("denominator"),
+                strict=True,
+            )
         ):
             if not isinstance(period, Period) or not name:
                 continue
+            data_rows[(_indicator_key(name), period.label)] = i
             if value is not None:
                 measured[_indicator_key(name)][period.label] = (value.value, value.unit)
             elif numerator is not None and denominator:
                 measured[_indicator_key(name)][period.label] = (numerator / denominator, "%")
     for key, figure in indicators.items():
         series = measured.get(key, {})
-        value = _value_for(series, run.period)
-        if value is not None:
-            figure.value, figure.unit = value[0], value[1]
-            figure.source = "指标数据"
+        label = _label_for(series, run.period)
+        if label is not None:
+            figure.value, figure.unit = series[label]
+            figure.source, figure.source_period = "指标数据", label
+            figure.data_row = data_rows.get((key, label))
+            figure.computed = derived.get(key) if figure.unit == "%" else None
         elif key in derived:
             figure.value, figure.unit, figure.source = derived[key], "%", "计算"
         if figure.value is not None:
@@ -1059,6 +1362,14 @@ def _label_end(label: str) -> dt.date:
         return dt.date.max
 
 
+def _label_for(series: dict[str, tuple[Decimal, str]], period: Period) -> str | None:
+    """The period's own row, else the latest month inside it (its label is printed with it)."""
+    if period.label in series:
+        return period.label
+    inside = sorted((label for label in series if _label_end(label) in period), key=_label_end)
+    return inside[-1] if inside else None
+
+
 def _value_for(
     series: dict[str, tuple[Decimal, str]], period: Period
 ) -> tuple[Decimal, str] | None:
@@ -1088,6 +1399,13 @@ class Figures:
     plans: list[PlanFigure] = field(default_factory=list)
     money_unit: str = "元"  # how writers show money (config money_unit)
     roster: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> role, region, …
+    # The lines figures are judged against, so writers never round a figure across one
+    lines: dict[str, tuple[Decimal, ...]] = field(default_factory=dict, metadata=INTERNAL)
+    # Appraisal sheets cover the targets' period: its follow-up figures per person
+    appraisal_period: Period | None = None
+    appraisal_reps: dict[str, RepFollowUps] = field(default_factory=dict)
+    # Who gets a document: {"letters": {period: [owner]}, "appraisals": [name], "withheld": [...]}
+    documents: dict[str, object] = field(default_factory=dict)
 
 
 def compute(
@@ -1096,20 +1414,29 @@ def compute(
     run: RunPeriod,
     previous_attainment: dict[str, Decimal] | None = None,
     health_history: dict[str, list[tuple[str, Decimal]]] | None = None,
+    previous_actual: dict[str, Decimal] | None = None,
 ) -> Figures:
     """Every figure for the run period; `previous_*` come from the history database."""
     calendar = WorkCalendar(config.calendar)
     people = roster_people(book)
     follow_ups = compute_follow_ups(book, config, run, calendar, people)
-    appraisal = compute_appraisal(book, config, follow_ups)
-    targets = compute_targets(book, config, run, calendar, people, appraisal, follow_ups)
-    awards = compute_awards(appraisal, config, previous_attainment)
+    # Appraisals and targets cover the targets' period (a quarter) whatever period the run covers:
+    # their follow-up parts are counted over that period, up to the run's as-of date.
+    own_period = targets_period(book) or run.period
+    own_follow_ups = follow_ups
+    if (own_period.start, own_period.end) != (run.period.start, run.period.end):
+        own_run = RunPeriod(own_period, min(run.as_of, own_period.end), False, None, None)
+        own_follow_ups = compute_follow_ups(book, config, own_run, calendar, people)
+    appraisal = compute_appraisal(book, config, own_follow_ups, own_new_customer_targets(book))
+    targets = compute_targets(book, config, run, calendar, people, appraisal, own_follow_ups)
+    mark_incomplete(book, targets, appraisal, people)
+    awards = compute_awards(appraisal, config, previous_attainment, previous_actual)
     totals = follow_ups.totals
     derived: dict[str, Decimal] = {}
     sales = [
         f for f in targets if f.unit == "元" and f.dimension_type == "区域" and f.actual is not None
     ]
-    if sales:
+    if sales and not any(f.missing for f in targets if f.dimension_type == "区域"):
         derived[_indicator_key("营收达成率")] = ratio(
             sum(f.actual for f in sales), sum(f.target for f in sales)
         ) or Decimal(0)
@@ -1128,7 +1455,10 @@ def compute(
     issues = allocation_issues(book, targets) + appraisal_issues(
         book, appraisal, config, targets, people
     )
-    plans, plan_issues = compute_plans(book, config, run, follow_ups)
+    issues += health_issues(book, health, run.period)
+    documents, withheld = document_recipients(book, targets, appraisal, people, own_period)
+    issues += withheld
+    plans, plan_issues = compute_plans(book, config, run, follow_ups, people)
     to_date = {}
     for key, span in (("quarter", run.quarter_to_date), ("year", run.year_to_date)):
         if span is not None:
@@ -1140,7 +1470,7 @@ def compute(
                 "follow_ups": partial.totals,
                 "regions": partial.regions,
             }
-    return Figures(
+    figures = Figures(
         run,
         calendar.name,
         targets,
@@ -1163,7 +1493,22 @@ def compute(
             }
             for name in sorted(people.role)
         },
+        rule_lines(config),
     )
+    figures.appraisal_period = own_period
+    figures.appraisal_reps = own_follow_ups.reps
+    figures.documents = documents
+    return figures
+
+
+def rule_lines(config: Config) -> dict[str, tuple[Decimal, ...]]:
+    """Per kind of figure, the lines a rule compares it with (ratios for attainment)."""
+    return {
+        "attainment": (Decimal(1), config.star_min_attainment / HUNDRED),
+        "score": (config.grade_excellent, config.grade_good),
+        "improvement": (Decimal(0), config.improvement_min_points),
+        "pace": (config.pace_tolerance,),  # points: the bands around expected progress
+    }
 
 
 def review_items(book: Book, run: RunPeriod) -> list[dict[str, object]]:
@@ -1286,8 +1631,13 @@ def _level(
         "target": figure.target if figure else None,
         "actual": figure.actual if figure else None,
         "attainment": figure.attainment if figure else None,
+        "missing": list(figure.missing) if figure else [],  # unreadable actuals: not summed
         "children_target": sum(below, Decimal(0)) if below else None,
-        "children_actual": sum(below_actual, Decimal(0)) if below_actual else None,
+        # a child with a target and no actual makes the sum unknown, never a partial sum
+        "children_actual": sum(below_actual, Decimal(0))
+        if below_actual
+        and all(c["actual"] is not None for c in children if c["target"] is not None)
+        else None,
         "children": children,
     }
 
@@ -1297,36 +1647,46 @@ class PlanFigure:
     row: int = field(metadata=INTERNAL)  # position in the plan table
     owner: str
     customer: str
-    planned: int  # visits planned over the run period
-    visits: int  # visits made (上门拜访, or every channel if configured)
-    follow_ups: int  # follow-ups of any channel
+    planned: int  # visits planned for the months of its 计划周期 inside the run period
+    visits: int  # visits made in those months (上门拜访, or every channel if configured)
+    follow_ups: int  # follow-ups of any channel in those months
+    period: str = ""  # the months counted: the plan's 计划周期, or the run period, the shorter
 
     @property
     def attainment(self) -> Decimal | None:
         return ratio(self.visits, self.planned)
 
 
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1 if start <= end else 0
+
+
 def compute_plans(
-    book: Book, config: Config, run: RunPeriod, follow_ups: FollowUpFigures
+    book: Book,
+    config: Config,
+    run: RunPeriod,
+    follow_ups: FollowUpFigures,
+    people: People | None = None,
 ) -> tuple[list[PlanFigure], list[Issue]]:
-    """Visits against the plan per key customer; R004 for a key customer never followed up."""
+    """Visits against each plan row for the months its 计划周期 shares with the run period (a plan
+    for 2023-11 does not count in October; a quarter adds its months' plans; a quarterly plan in
+    a monthly run counts its 次/月 once); R004 for a key customer not followed up in them.
+    Sets each rep's planned_visits and plan_visits from the same rows (the 计划执行 figures)."""
     plan = book.table("sales_plan")
     log = book.table("follow_up")
     if plan is None:
         return [], []
-    done: Counter = Counter()
-    visits: Counter = Counter()
+    made: dict[tuple[str, str], list[tuple[dt.date, bool]]] = defaultdict(list)
     if log is not None:
-        owners, customers, channels = (
+        owners, customers, channels, dates = (
             log.column("owner"),
             log.column("customer"),
             log.column("channel"),
+            log.column("date"),
         )
-        for i in follow_ups.in_period_rows:
-            key = (owners[i], customers[i])
-            done[key] += 1
-            if channels[i] == VISIT or (config.visits_any_channel and channels[i]):
-                visits[key] += 1
+        for i in follow_ups.in_period_rows:  # in the run period, up to as-of, duplicates once
+            visit = channels[i] == VISIT or bool(config.visits_any_channel and channels[i])
+            made[(owners[i], customers[i])].append((dates[i], visit))
     figures, issues = [], []
     for i, (owner, period, customer, planned) in enumerate(
         zip(
@@ -1339,23 +1699,175 @@ def compute_plans(
     ):
         if not owner or not customer or not isinstance(planned, int):
             continue
-        if isinstance(period, Period) and not (
-            period.start <= run.period.end and run.period.start <= period.end
-        ):
+        # A plan without 计划周期 stands for every month of the run.
+        own = period if isinstance(period, Period) else run.period
+        start, end = max(own.start, run.period.start), min(own.end, run.period.end)
+        months = _months_between(start, end)
+        if not months:
             continue  # a plan for another period
-        months = (
-            run.period.months
-            if not isinstance(period, Period)
-            else min(period.months, run.period.months)
+        window = own if own.start >= run.period.start and own.end <= run.period.end else run.period
+        done = [visit for day, visit in made[(owner, customer)] if start <= day <= end]
+        figure = PlanFigure(
+            i, owner, customer, planned * months, sum(done), len(done), window.label
         )
-        key = (owner, customer)
-        figures.append(PlanFigure(i, owner, customer, planned * months, visits[key], done[key]))
-        if done[key] == 0 and log is not None:
+        figures.append(figure)
+        if not done and log is not None:
             issues.append(
                 Issue(
                     "SB-R004",
                     plan.location(i, "key_customer"),
-                    {"customer": customer, "owner": owner, "period": run.period.label},
+                    {"customer": customer, "owner": owner, "period": window.label},
                 )
             )
+    for figure in figures:
+        record = follow_ups.reps.get(figure.owner)
+        if record is None:
+            region = people.region.get(figure.owner, "") if people else ""
+            record = follow_ups.reps[figure.owner] = RepFollowUps(figure.owner, region)
+        record.planned_visits = (record.planned_visits or 0) + figure.planned
+        record.plan_visits = (record.plan_visits or 0) + figure.visits
     return figures, issues
+
+
+# --- one figure per concept, documents per person (SPEC §4) ----------------------------------------
+
+
+def mark_incomplete(
+    book: Book, targets: list[TargetFigure], appraisal: dict[str, PersonFigure], people: People
+) -> None:
+    """A target whose actual adds up people's appraisal actuals is left without an actual when a
+    member's could not be read, naming the member and the cell: a sum without them would show the
+    others' sales against the whole target (华东区域 at 81.2 % without 冯慧平's "约2.9万")."""
+    table = book.table("appraisal")
+    if table is None:
+        return
+    for figure in targets:
+        if figure.actual_source == "sheet":
+            continue
+        members = people.reps_in(figure.dimension_type, figure.name)
+        if figure.dimension_type == "个人" and figure.owner:
+            members = {figure.name, figure.owner} & set(appraisal) or members
+        attribute = "new_customers" if figure.unit == "个" else "actual"
+        rows = sorted((appraisal[m] for m in members or () if m in appraisal), key=lambda p: p.row)
+        lost = [p for p in rows if getattr(p, attribute) is None]
+        if not lost:
+            continue
+        figure.missing = [f"{p.name}（{table.location(p.row, attribute)}）" for p in lost]
+        figure.actual = figure.attainment = figure.gap = figure.projection = None
+        figure.pace = None
+        standard = figure.standard
+        if standard is not None and standard.metric and "销售额" in standard.metric:
+            standard.value = standard.met = None
+
+
+def health_issues(book: Book, health: list[IndicatorFigure], period: Period) -> list[Issue]:
+    """SB-P009: a value typed in 指标数据 for the run's period that differs from the one the
+    workbooks give, beyond the one-decimal rounding of a percentage. The typed value is used; both
+    are printed. A month's row standing in for a quarter is printed beside the quarter's computed
+    value, with both periods, but is not compared: they measure different spans."""
+    data = book.table("health_data")
+    issues: list[Issue] = []
+    if data is None:
+        return issues
+    for figure in health:
+        if figure.computed is None or figure.value is None or figure.data_row is None:
+            continue
+        if figure.source_period != period.label:
+            continue
+        if abs(figure.value - figure.computed) > Decimal("0.0005"):
+            issues.append(
+                Issue(
+                    "SB-P009",
+                    data.location(figure.data_row, "value"),
+                    {
+                        "indicator": figure.name,
+                        "entered": _pct(figure.value),
+                        "computed": _pct(figure.computed),
+                    },
+                )
+            )
+    return issues
+
+
+WITHHELD_REASONS = {
+    "placeholder": ("是占位符，不是具体的人", "is a placeholder, not a person"),
+    "group": (
+        "是小组、区域或产品线，不是具体的人",
+        "is a group, region or product line, not a person",
+    ),
+    "unknown": ("不在团队名册中", "is not on the roster"),
+}
+DOCUMENT_NAMES = {
+    "letter": ("销售目标责任书", "target letter"),
+    "appraisal": ("个人业绩评估单", "appraisal sheet"),
+}
+
+
+def why_not_signer(name: str, people: People, places: set[str]) -> str | None:
+    """Why `name` cannot sign a document (a key of WITHHELD_REASONS), or None when they can.
+
+    With a roster, only the people on it sign; without one, any name that is not a placeholder
+    and not the name of a region, group or product line in the targets."""
+    if is_placeholder(name):
+        return "placeholder"
+    if name in people.role:
+        return None
+    key = _place_key(name)
+    if name in places or key in {_place_key(p) for p in places if p}:
+        return "group"
+    return "unknown" if people.role else None
+
+
+def document_recipients(
+    book: Book,
+    targets: list[TargetFigure],
+    appraisal: dict[str, PersonFigure],
+    people: People,
+    period: Period,
+) -> tuple[dict[str, object], list[Issue]]:
+    """Who gets a 责任书 and an 评估单, and an SB-T014 issue per document withheld."""
+    places = {p for p in (*people.region.values(), *people.group.values()) if p}
+    places |= {f.name for f in targets if f.name and f.dimension_type in ("区域", "小组", "产品")}
+    letters: dict[str, list[str]] = defaultdict(list)
+    withheld: list[dict[str, str]] = []
+    issues: list[Issue] = []
+    seen: set[tuple[str, str]] = set()
+    breakdown = book.table("target_breakdown")
+
+    def withhold(document: str, name: str, label: str, reason: str, location) -> None:
+        zh, en = WITHHELD_REASONS[reason]
+        withheld.append(
+            {"document": document, "name": name, "period": label, "reason": reason, "why": zh}
+        )
+        issues.append(
+            Issue(
+                "SB-T014",
+                location,
+                {
+                    "document": dict(zip(("zh", "en"), DOCUMENT_NAMES[document], strict=True)),
+                    "name": name,
+                    "reason": {"zh": zh, "en": en},
+                },
+            )
+        )
+
+    for figure in targets:
+        owner = (figure.owner or "").strip()
+        label = figure.period.label
+        if not owner or (label, owner) in seen:
+            continue
+        seen.add((label, owner))
+        reason = why_not_signer(owner, people, places)
+        if reason is None:
+            letters[label].append(owner)
+        else:
+            withhold("letter", owner, label, reason, breakdown.location(figure.row, "owner"))
+    sheets: list[str] = []
+    table = book.table("appraisal")
+    for name, person in appraisal.items():
+        reason = why_not_signer(name.strip(), people, places)
+        if reason is None:
+            sheets.append(name)
+        else:
+            withhold("appraisal", name, period.label, reason, table.location(person.row, "name"))
+    return {"letters": dict(letters), "appraisals": sheets, "withheld": withheld}, issues

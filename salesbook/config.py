@@ -95,8 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "pace.tolerance",
         10,
-        "落后判定：达成率落后时间进度超过多少个百分点",
-        "Behind when attainment trails elapsed time by more than this many points",
+        "进度判定：达成率低于时间进度达到此百分点数（含）为落后，高于达到此数（含）为领先",
+        "Behind when attainment trails elapsed time by this many points or more; ahead when it "
+        "leads by this many or more",
         low=0,
         high=100,
     ),

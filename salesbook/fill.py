@@ -37,8 +37,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook.compute import (
     PACE_LABELS,
+    REASSIGN_LABELS,
     STATUS_LABELS,
     Figures,
+    IndicatorFigure,
     TargetFigure,
 )
 from salesbook.files import save_workbook
@@ -46,6 +48,7 @@ from salesbook.formulas import reaches_out, scan_sheet
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import READ_MEMORY_BYTES, READ_TIMEOUT_S, Book, Source, _sheet_parts
 from salesbook.report import FILLS, set_text
+from salesbook.shown import percent_format, score_format, shown, shown_percent
 
 PERCENT = "0.0%"
 MONEY = "#,##0.00"
@@ -89,6 +92,40 @@ class Computed:
     status: bool = False  # coloured by conditional formatting
     fills: str | None = None  # an existing column key it fills when blank, instead of adding
     format_of: Callable[[int], str | None] | None = None  # a per-row number format
+    lines_of: Callable[[int], tuple[Decimal, ...]] | None = None  # rule lines of a row's value
+
+
+SCORE = "0.0"
+
+
+@dataclass(frozen=True)
+class Lined:
+    """A summary cell's value with the rule lines it must not be rounded across."""
+
+    value: object
+    lines: tuple[Decimal, ...] = ()
+    number_format: str | None = None  # this cell's own format, when the column's does not fit
+
+
+def displayed(
+    value: object, number_format: str | None, lines: tuple[Decimal, ...] = ()
+) -> tuple[object, str | None]:
+    """The value a cell holds and its format, so it shows what the PDFs show: a percentage or
+    score rounded once from the exact value, with more decimals where one decimal would cross a
+    rule's line (0.99995 -> 99.99 %, not 100.0 %; a score of 89.99 is not shown as 90.0). The
+    cell holds the shown value: Excel would otherwise round the exact one its own way."""
+    if isinstance(value, Lined):
+        number_format = value.number_format or number_format
+        value, lines = value.value, value.lines
+    if not isinstance(value, Decimal) or isinstance(value, bool):
+        return value, number_format
+    if number_format == PERCENT:
+        percent = shown_percent(value, (Decimal(1), *lines))
+        return percent / 100, percent_format(percent)
+    if number_format == SCORE:
+        score = shown(value, 1, lines)
+        return score, score_format(score)
+    return value, number_format
 
 
 WAN = Decimal(10_000)
@@ -139,15 +176,30 @@ def target_columns(figures: Figures) -> list[Computed]:
 
     def format_of(i: int) -> str | None:
         figure = by_row.get(i)
-        return money_format(figures.money_unit) if figure and figure.unit == "元" else "#,##0.00"
+        return money_format(figures.money_unit) if figure and figure.unit == "元" else "#,##0.##"
+
+    def months(i: int) -> object:
+        """The split by month, which adds back to the target (the last month takes the cents)."""
+        figure = by_row.get(i)
+        if figure is None or len(figure.months) < 2:
+            return None
+        return " / ".join(
+            f"{label[5:]}月 {split_text(amount, figure.unit, figures.money_unit)}"
+            for label, amount in figure.months
+        )
+
+    def pace_lines(i: int) -> tuple[Decimal, ...]:
+        figure = by_row.get(i)
+        return attainment_lines(figures, figure) if figure else ()
 
     return [
         Computed("占总体目标", PERCENT, get("share")),
         Computed("月度目标", None, amount("monthly"), format_of=format_of),
+        Computed("按月分解", None, months),
         Computed("周目标", None, amount("weekly"), format_of=format_of),
         Computed("日目标(工作日)", None, amount("daily"), format_of=format_of),
         Computed("实际完成", None, amount("actual"), fills="actual", format_of=format_of),
-        Computed("达成率", PERCENT, get("attainment")),
+        Computed("达成率", PERCENT, get("attainment"), lines_of=pace_lines),
         Computed("差额", None, amount("gap"), format_of=format_of),
         Computed("时间进度", PERCENT, get("elapsed")),
         Computed("进度状态", None, pace, status=True),
@@ -210,11 +262,16 @@ def appraisal_columns(figures: Figures) -> list[Computed]:
     def get(attribute: str) -> Callable[[int], object]:
         return lambda i: getattr(by_row[i], attribute) if i in by_row else None
 
+    def lines(kind: str) -> Callable[[int], tuple[Decimal, ...]]:
+        return lambda i: figures.lines.get(kind, ())
+
     return [
-        Computed("达成率", PERCENT, get("attainment"), fills="attainment"),
-        Computed("综合评分(100分)", "0.0", get("score"), fills="score"),
+        Computed(
+            "达成率", PERCENT, get("attainment"), fills="attainment", lines_of=lines("attainment")
+        ),
+        Computed("综合评分(100分)", SCORE, get("score"), fills="score", lines_of=lines("score")),
         Computed("等级", None, get("grade"), status=True, fills="grade"),
-        Computed("计算达成率", PERCENT, get("attainment")),
+        Computed("计算达成率", PERCENT, get("attainment"), lines_of=lines("attainment")),
         Computed("计算等级", None, get("grade"), status=True),
         Computed("排名", COUNT, get("rank")),
         Computed("奖项", None, lambda i: "、".join(by_row[i].awards) if i in by_row else None),
@@ -238,16 +295,52 @@ def health_columns(figures: Figures) -> list[Computed]:
             return None
         return " → ".join(f"{label} {_plain(v, figure.unit)}" for label, v in figure.trend[-4:])
 
+    def format_of(i: int) -> str | None:
+        figure = by_row.get(i)
+        return PERCENT if figure and figure.unit == "%" else SCORE
+
+    def lines_of(i: int) -> tuple[Decimal, ...]:
+        figure = by_row.get(i)
+        return health_lines(figure) if figure else ()
+
     return [
-        Computed(f"本期数值({figures.run.period.label})", "0.####", value),
+        Computed(
+            f"本期数值({figures.run.period.label})",
+            None,
+            value,
+            format_of=format_of,
+            lines_of=lines_of,
+        ),
         Computed("状态", None, status, status=True),
         Computed("趋势", None, trend),
     ]
 
 
+def health_lines(figure: IndicatorFigure) -> tuple[Decimal, ...]:
+    """The limits of an indicator's healthy and alert thresholds."""
+    return tuple(t.limit for t in (figure.healthy, figure.alert) if t is not None)
+
+
+def attainment_lines(figures: Figures, figure: TargetFigure) -> tuple[Decimal, ...]:
+    """What a target's attainment is judged by: 100 %, the star line, and the pace bands."""
+    lines = figures.lines.get("attainment", ())
+    if figure.elapsed is None:
+        return lines
+    band = figures.lines.get("pace", (Decimal(10),))[0] / 100
+    return (*lines, figure.elapsed - band, figure.elapsed, figure.elapsed + band)
+
+
+def split_text(amount: Decimal, unit: str | None, money_unit: str) -> str:
+    """One month's part of a target as the letters print it: money to the fen, counts whole."""
+    if unit == "元":
+        shown_amount = shown_money(amount, money_unit) or Decimal(0)
+        return f"{shown_amount:,.2f}" + (" 万元" if money_unit == "万元" else "")
+    return f"{amount.normalize():f}"
+
+
 def _plain(value: Decimal, unit: str) -> str:
     if unit == "%":
-        return f"{(value * 100).quantize(Decimal('0.1'))}%"
+        return f"{shown_percent(value)}%"  # once, half up, as the PDFs print it
     return f"{value.normalize():f}{unit}"
 
 
@@ -519,10 +612,12 @@ def _fill_sheet(
             value = computed.value(position)
             if value is None:
                 continue
-            set_text(cell, value)
             number_format = (
                 computed.format_of(position) if computed.format_of else computed.number_format
             )
+            lines = computed.lines_of(position) if computed.lines_of else ()
+            value, number_format = displayed(value, number_format, lines)
+            set_text(cell, value)
             if number_format and not isinstance(value, str):
                 cell.number_format = number_format
         if computed.status and rows:
@@ -577,6 +672,10 @@ def write_summary(figures: Figures, path: Path) -> None:
     period = figures.run.period.label
     unit = figures.money_unit
     money = money_format(unit)
+
+    def rate(figure: TargetFigure) -> str:
+        return money if figure.unit == "元" else COUNT
+
     targets = [f for f in figures.targets if f.unit == "元"]
     for kind, title in (("区域", "区域达成"), ("产品", "产品达成"), ("个人", "个人达成")):
         rows = [
@@ -585,7 +684,7 @@ def write_summary(figures: Figures, path: Path) -> None:
                 f.owner,
                 shown_money(f.target, unit),
                 shown_money(f.actual, unit),
-                f.attainment,
+                Lined(f.attainment, attainment_lines(figures, f)),
                 f.elapsed,
                 PACE_LABELS.get(f.pace or "", None),
                 shown_money(f.projection, unit),
@@ -610,6 +709,30 @@ def write_summary(figures: Figures, path: Path) -> None:
             (None, None, money, money, PERCENT, PERCENT, None, money),
             chart=("达成率", 5, 1) if rows else None,
         )
+    # Every target's split: months add back to the target (money: the last month takes the
+    # cents; counts: whole units, the remainder to the earliest months), as the letters print it.
+    _table(
+        workbook,
+        "目标分解",
+        ("指标", "维度", "责任人", "周期", "目标", "单位", "按月分解", "每周", "每工作日"),
+        [
+            (
+                f.metric,
+                f.dimension or f.name,
+                f.owner,
+                f.period.label,
+                Lined(shown_money(f.target, unit) if f.unit == "元" else f.target, (), rate(f)),
+                (unit if f.unit == "元" else f.unit) or "",
+                "；".join(
+                    f"{label} {split_text(amount, f.unit, unit)}" for label, amount in f.months
+                ),
+                Lined(shown_money(f.weekly, unit) if f.unit == "元" else f.weekly, (), rate(f)),
+                Lined(shown_money(f.daily, unit) if f.unit == "元" else f.daily, (), rate(f)),
+            )
+            for f in figures.targets
+        ],
+        (None, None, None, None, None, None, None, None, None),
+    )
     flat: list[tuple] = []
 
     def walk(level: dict[str, object], depth: int) -> None:
@@ -638,12 +761,12 @@ def write_summary(figures: Figures, path: Path) -> None:
     _table(
         workbook,
         "计划执行",
-        ("负责人", "重点客户", "计划拜访", "实际拜访", "跟进次数", "拜访完成率"),
+        ("负责人", "重点客户", "计划周期", "计划拜访", "实际拜访", "跟进次数", "拜访完成率"),
         [
-            (p.owner, p.customer, p.planned, p.visits, p.follow_ups, p.attainment)
+            (p.owner, p.customer, p.period, p.planned, p.visits, p.follow_ups, p.attainment)
             for p in figures.plans
         ],
-        (None, None, COUNT, COUNT, COUNT, PERCENT),
+        (None, None, None, COUNT, COUNT, COUNT, PERCENT),
     )
     reps = sorted(figures.follow_ups.reps.values(), key=lambda r: (r.region, r.owner))
     _table(
@@ -656,6 +779,7 @@ def write_summary(figures: Figures, path: Path) -> None:
             "客户数",
             "拜访",
             "计划拜访",
+            "计划内已拜访",
             "逾期",
             "停滞",
             "补录",
@@ -670,6 +794,7 @@ def write_summary(figures: Figures, path: Path) -> None:
                 r.customers,
                 r.visits,
                 r.planned_visits,
+                r.plan_visits,
                 r.overdue,
                 r.stale,
                 r.backfilled,
@@ -678,8 +803,43 @@ def write_summary(figures: Figures, path: Path) -> None:
             )
             for r in reps
         ],
-        (None, None, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, PERCENT, PERCENT),
+        (None, None, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, PERCENT, PERCENT),
         chart=("跟进次数", 3, 1) if reps else None,
+    )
+    # Customers whose owner left or is not on the roster: every one, overdue or not (SPEC §4).
+    _table(
+        workbook,
+        "待重新分配",
+        (
+            "客户名称",
+            "原负责人",
+            "原因",
+            "区域",
+            "最近跟进",
+            "距今工作日",
+            "客户阶段",
+            "下一步行动",
+            "预计完成时间",
+            "下一步逾期",
+            "客户停滞",
+        ),
+        [
+            (
+                c.customer,
+                c.owner or "—",
+                REASSIGN_LABELS.get(c.reassign or "", c.reassign),
+                c.region,
+                c.last_date,
+                c.idle_days,
+                c.stage,
+                c.next_action,
+                c.due,
+                "是" if c.overdue else "否",
+                "是" if c.stale else "否",
+            )
+            for c in figures.follow_ups.reassign
+        ],
+        (None, None, None, None, "yyyy-mm-dd", COUNT, None, None, "yyyy-mm-dd", None, None),
     )
     people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
     _table(
@@ -692,14 +852,14 @@ def write_summary(figures: Figures, path: Path) -> None:
                 p.name,
                 shown_money(p.target, unit),
                 shown_money(p.actual, unit),
-                p.attainment,
-                p.score,
+                Lined(p.attainment, figures.lines.get("attainment", ())),
+                Lined(p.score, figures.lines.get("score", ())),
                 p.grade,
                 "、".join(p.awards),
             )
             for p in people
         ],
-        (COUNT, None, money, money, PERCENT, "0.0", None, None),
+        (COUNT, None, money, money, PERCENT, SCORE, None, None),
         chart=("综合评分", 6, 2) if people else None,
     )
     _table(
@@ -725,7 +885,7 @@ def write_summary(figures: Figures, path: Path) -> None:
             (
                 h.dimension,
                 h.name,
-                h.value,
+                Lined(h.value, health_lines(h), PERCENT if h.unit == "%" else SCORE),
                 h.unit,
                 _threshold(h.healthy),
                 _threshold(h.alert),
@@ -734,7 +894,7 @@ def write_summary(figures: Figures, path: Path) -> None:
             )
             for h in figures.health
         ],
-        (None, None, "0.####", None, None, None, None, None),
+        (None, None, SCORE, None, None, None, None, None),
     )
     workbook.properties.title = f"销售汇总 {period}"
     save_workbook(workbook, path, figures.run.as_of)
@@ -763,6 +923,7 @@ def _table(
         sheet.column_dimensions[get_column_letter(column)].width = max(10, len(header) * 2 + 4)
     for r, row in enumerate(rows, start=2):
         for column, (value, number_format) in enumerate(zip(row, formats, strict=True), start=1):
+            value, number_format = displayed(value, number_format)
             if value is None or value == "":
                 continue
             cell = sheet.cell(r, column)

@@ -349,6 +349,18 @@ CODES: dict[str, IssueType] = {
             "「{overall}」按{kind}分解合计 {total}，比总体目标少 {amount}",
             "'{overall}' broken down by {kind} sums to {total}, {amount} under the overall target",
         ),
+        IssueType(
+            "SB-T013",
+            E,
+            "责任人「{person}」是小组或区域，责任人必须是具体的人（责任书由本人签字）",
+            "Owner '{person}' is a group or region; the owner must be a person (who signs the letter)",
+        ),
+        IssueType(
+            "SB-T014",
+            I,
+            "未生成{document}「{name}」：{reason}",
+            "No {document} for '{name}': {reason}",
+        ),
         # follow-ups
         IssueType(
             "SB-U001",
@@ -428,6 +440,13 @@ CODES: dict[str, IssueType] = {
             W,
             "「{person}」有个人销售目标，但评估表中没有此人",
             "'{person}' has an individual sales target but no appraisal",
+        ),
+        IssueType(
+            "SB-P009",
+            W,
+            "指标「{indicator}」填写的数值 {entered} 与按工作簿计算的 {computed} 不符（报告采用填写值，并列出计算值）",
+            "Indicator '{indicator}': the entered {entered} differs from {computed} computed from the"
+            " workbooks (the reports use the entered value and show both)",
         ),
         # health
         IssueType(

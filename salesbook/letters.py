@@ -25,9 +25,9 @@ from salesbook.render import (
     page_ranges,
     split_pdf,
 )
-from salesbook.values import month_period, parse_period
+from salesbook.values import PLACEHOLDER, month_period, parse_period
 
-PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$")
+__all__ = ["PLACEHOLDER"]  # the one placeholder rule (values.py), re-exported for older imports
 
 
 @dataclass
@@ -38,6 +38,7 @@ class LetterTarget:
     unit: str | None
     share: str | None
     months: list[tuple[str, str]]  # (month label, monthly target)
+    quarters: list[tuple[str, str]]  # (quarter label, its months' sum), when it spans quarters
     weekly: str | None
     daily: str | None
     standard: str | None
@@ -76,12 +77,23 @@ def _period_months(label: str) -> list[str]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def _signs(figures: dict, period: str, owner: str) -> bool:
+    """Whether `owner` gets a letter for `period`: compute decides (documents.letters: people on
+    the roster, never a group, region, placeholder or unknown name); the placeholder rule alone
+    for a figures document made without that decision."""
+    decided = (figures.get("documents") or {}).get("letters")
+    if decided is not None:
+        return owner in decided.get(period, [])
+    return bool(owner) and not PLACEHOLDER.match(owner)
+
+
 def letter_owners(document: dict) -> dict[str, list[str]]:
     """Target period -> the owners who get a letter, in order of first appearance."""
     owners: dict[str, list[str]] = defaultdict(list)
-    for target in document["figures"]["targets"]:
+    figures = document["figures"]
+    for target in figures["targets"]:
         owner = (target.get("owner") or "").strip()
-        if owner and not PLACEHOLDER.match(owner) and owner not in owners[target["period"]]:
+        if _signs(figures, target["period"], owner) and owner not in owners[target["period"]]:
             owners[target["period"]].append(owner)
     return dict(owners)
 
@@ -96,7 +108,7 @@ def letter_contexts(
     by_owner: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for target in figures["targets"]:
         owner = (target.get("owner") or "").strip()
-        if owner and not PLACEHOLDER.match(owner):
+        if _signs(figures, target["period"], owner):
             by_owner[(target["period"], owner)].append(target)
     contexts = []
     for (label, owner), targets in by_owner.items():
@@ -130,7 +142,8 @@ def letter_contexts(
 
 
 def _letter_target(target: dict, label: str) -> LetterTarget:
-    months = [(m, target["monthly"]) for m in _period_months(label)] if target["monthly"] else []
+    # compute's split adds back to the target: the last month takes the cents, counts are whole
+    months = [(m, amount) for m, amount in target.get("months") or []]
     return LetterTarget(
         metric=target["metric"],
         dimension=on_paper(target.get("dimension") or target.get("name") or "", NAME_CHARS),
@@ -138,6 +151,7 @@ def _letter_target(target: dict, label: str) -> LetterTarget:
         unit=target["unit"],
         share=target["share"],
         months=months if len(months) > 1 else [],
+        quarters=[(q, amount) for q, amount in target.get("quarters") or []],
         weekly=target["weekly"],
         daily=target["daily"],
         standard=on_paper((target.get("standard") or {}).get("text")) or None,

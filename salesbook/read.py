@@ -31,6 +31,7 @@ from salesbook.formulas import Reach, scan_sheet
 from salesbook.issues import Issue, Location
 from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, SheetSchema
 from salesbook.values import (
+    PLACEHOLDER,
     BadValue,
     choice_key,
     clean_text,
@@ -748,7 +749,6 @@ _BAD_CODES = {
     ColumnType.THRESHOLD: "SB-V012",
     ColumnType.CHOICE: "SB-V006",
 }
-PLACEHOLDER = re.compile(r"^[*＊?？xX×]+\S{0,6}$|^(?:某|待定|tbd|n/?a)$", re.IGNORECASE)
 
 
 def column_names(column: Column) -> dict[str, str]:

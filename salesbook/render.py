@@ -24,6 +24,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from salesbook.errors import SalesbookError
+from salesbook.shown import shown, shown_percent
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")  # the families print.css asks for
@@ -57,12 +58,22 @@ def count_text(value: object, places: int = 0) -> str:
     return f"{amount.quantize(Decimal(1).scaleb(-max(places, 2)), rounding=ROUND_HALF_UP):,}"
 
 
-def percent_text(value: object) -> str:
-    """A ratio string `"1.1"` -> `110.0%` (SPEC §3: one decimal)."""
+def percent_text(value: object, lines: Iterable[object] = ()) -> str:
+    """A ratio string `"1.1"` -> `110.0%` (SPEC §3: one decimal, rounded once from the exact
+    ratio); more decimals when one decimal would cross 100 % or one of `lines` (ratios the figure
+    is judged against): 0.99995 -> `99.99%`, never `100.0%`."""
     if value in (None, ""):
         return "—"
-    share = Decimal(str(value)) * 100
-    return f"{share.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
+    return f"{shown_percent(Decimal(str(value)), (Decimal(1), *extra))}%"
+
+
+def number_text(value: object, lines: Iterable[object] = ()) -> str:
+    """A score or points, one decimal, never rounded across one of `lines` (89.99 -> 89.99)."""
+    if value in (None, ""):
+        return "—"
+    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
+    return f"{shown(Decimal(str(value)), 1, extra)}"
 
 
 def capital_text(value: object) -> str:
@@ -155,6 +166,7 @@ def environment(dirs: list[Path], lang: str, money_unit: str) -> jinja2.Environm
         yuan=lambda v: money_text(v, "元"),
         count=count_text,
         pct=percent_text,
+        number=number_text,
         capital=capital_text,
         date=lambda v: date_text(v, lang),
     )

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook import __version__
@@ -77,12 +79,13 @@ def write_issue_workbook(
 ) -> None:
     """One row per issue, each with a hyperlink to its cell in the input (which is never opened).
 
-    `stamp` dates the file (default: the check's today), so equal issues give equal bytes.
+    `stamp` dates the file (default: the check's today), so equal issues give equal bytes. The
+    rows are streamed (openpyxl's write-only mode): a log with hundreds of thousands of issues
+    must not hold a cell object per value in memory.
     """
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "问题清单" if lang == "zh" else "Issues"
-    _header(sheet, HEADERS["zh" if lang != "en" else "en"])
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("问题清单" if lang == "zh" else "Issues")
+    sheet.append(_header(sheet, HEADERS["zh" if lang != "en" else "en"], WIDTHS))
     final_dir = path.parent.resolve()
     link_font = Font(color="0563C1", underline="single")
     for row, issue in enumerate(result.issues, start=2):
@@ -96,17 +99,20 @@ def write_issue_workbook(
             loc.text(lang),
             issue.message(lang),
         )
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column)
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet)
             set_text(cell, value)
-        sheet.cell(row, 1).fill = FILLS[issue.severity]
+            cells.append(cell)
+        cells[0].fill = FILLS[issue.severity]
         link = _link(folder, final_dir, issue)
         if link:
-            cell = sheet.cell(row, 6)
-            cell.hyperlink = link
-            cell.font = link_font
+            cells[5].font = link_font
+            cells[5].hyperlink = Hyperlink(ref=f"F{row}", target=link)
+        sheet.append(cells)
     sheet.auto_filter.ref = f"A1:G{max(1, len(result.issues) + 1)}"
-    _summary(workbook.create_sheet("汇总" if lang == "zh" else "Summary"), result, lang)
+    summary = workbook.create_sheet("汇总" if lang == "zh" else "Summary")
+    _summary(summary, result, lang)
     save_workbook(workbook, path, stamp or result.today)
 
 
@@ -121,29 +127,30 @@ def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:
     return f"{target}#'{sheet}'!{cell}"
 
 
-def _header(sheet: Worksheet, headers: tuple[str, ...]) -> None:
+def _header(sheet: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...]) -> list[Cell]:
+    """The bold header row (to append first) with the column widths and the frozen first row."""
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="D9D9D9")
-    for column, (title, width) in enumerate(zip(headers, WIDTHS, strict=False), start=1):
-        cell = sheet.cell(1, column, title)
+    cells = []
+    for column, (title, width) in enumerate(zip(headers, widths, strict=False), start=1):
+        cell = WriteOnlyCell(sheet, title)
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="center")
-        sheet.column_dimensions[cell.column_letter].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width
+        cells.append(cell)
     sheet.freeze_panes = "A2"
+    return cells
 
 
 def _summary(sheet: Worksheet, result: CheckResult, lang: str) -> None:
     zh = lang != "en"
-    _header(
-        sheet,
-        ("代码", "严重程度", "数量", "含义") if zh else ("Code", "Severity", "Count", "Meaning"),
+    titles = (
+        ("代码", "严重程度", "数量", "含义") if zh else ("Code", "Severity", "Count", "Meaning")
     )
-    for column, width in zip("ABCD", (10, 10, 8, 70), strict=True):
-        sheet.column_dimensions[column].width = width
+    sheet.append(_header(sheet, titles, (10, 10, 8, 70)))
     by_code = Counter(issue.code for issue in result.issues)
-    for row, (code, count) in enumerate(sorted(by_code.items()), start=2):
+    for code, count in sorted(by_code.items()):
         entry = CODES[code]
-        sheet.cell(row, 1, code)
-        sheet.cell(row, 2, entry.severity.label(lang))
-        sheet.cell(row, 3, count)
-        set_text(sheet.cell(row, 4), entry.summary(lang))
+        meaning = WriteOnlyCell(sheet)
+        set_text(meaning, entry.summary(lang))
+        sheet.append([code, entry.severity.label(lang), count, meaning])

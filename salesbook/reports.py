@@ -12,13 +12,13 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
-from salesbook.compute import PACE_LABELS, STATUS_LABELS, pace_of, ratio
+from salesbook.compute import PACE_LABELS, REASSIGN_LABELS, STATUS_LABELS, pace_of, ratio
 from salesbook.letters import (
     CHUNK,
     NAME_CHARS,
@@ -32,6 +32,8 @@ from salesbook.render import (
     Renderer,
     concatenate_pdfs,
     count_text,
+    money_text,
+    number_text,
     page_ranges,
     percent_text,
     split_pdf,
@@ -44,6 +46,7 @@ from salesbook.schemas import (
     ROLES,
     Choice,
 )
+from salesbook.shown import places_of, shown
 from salesbook.values import BadValue, Period, parse_period
 
 if TYPE_CHECKING:
@@ -84,14 +87,22 @@ def _decimal(value: object) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
-def _measure(value: object, unit: str | None, lang: str) -> str:
-    """`0.823` with unit % -> 82.3%; `86` 天 -> 86 天 (86 days)."""
+def _measure(value: object, unit: str | None, lang: str, lines: Iterable[object] = ()) -> str:
+    """`0.823` with unit % -> 82.3%; `86` 天 -> 86 天 (86 days); never rounded across `lines`
+    (the limits of the thresholds the value is judged by)."""
     if value in (None, ""):
         return "—"
     if unit == "%":
-        return percent_text(value)
+        return percent_text(value, lines)
     unit = UNITS_EN.get(unit or "", unit) if lang == "en" else unit
-    return f"{count_text(value)} {unit}".strip()
+    exact = Decimal(str(value))
+    limits = [Decimal(str(line)) for line in lines if line not in (None, "")]
+    text = (
+        count_text(value)
+        if exact == exact.to_integral_value()
+        else count_text(shown(exact, 2, limits), places=places_of(shown(exact, 2, limits)))
+    )
+    return f"{text} {unit}".strip()
 
 
 def _threshold(threshold: dict | None, lang: str) -> str:
@@ -127,6 +138,8 @@ class TargetRow:
     pace_label: str
     standard: str | None = None
     standard_met: bool | None = None
+    lines: list[Decimal] = field(default_factory=list)  # pace bands the attainment is judged by
+    missing: list[str] = field(default_factory=list)  # members whose actual is unreadable (cell)
 
     @property
     def money(self) -> bool:
@@ -139,8 +152,10 @@ def _pace_label(pace: str | None, lang: str) -> str:
     return PACE_EN.get(pace, pace) if lang == "en" else PACE_LABELS.get(pace, pace)
 
 
-def target_row(target: dict, lang: str) -> TargetRow:
+def target_row(target: dict, lang: str, tolerance: Decimal = Decimal(10)) -> TargetRow:
     standard = target.get("standard") or {}
+    elapsed = _decimal(target.get("elapsed"))
+    band = tolerance / 100
     return TargetRow(
         kind=_word(target.get("dimension_type"), DIMENSION_TYPES, lang),
         name=on_paper(
@@ -160,6 +175,8 @@ def target_row(target: dict, lang: str) -> TargetRow:
         pace_label=_pace_label(target.get("pace"), lang),
         standard=on_paper(standard.get("text")) or None,
         standard_met=standard.get("met"),
+        lines=[elapsed - band, elapsed, elapsed + band] if elapsed is not None else [],
+        missing=[on_paper(m, NAME_CHARS * 2) for m in target.get("missing") or []],
     )
 
 
@@ -178,6 +195,7 @@ class DisciplineRow:
     backfilled: int
     completeness: Decimal | None
     node_completion: Decimal | None
+    plan_visits: int | None = None  # visits to the plans' key customers (汇总 › 计划执行)
 
 
 def discipline_rows(
@@ -198,6 +216,7 @@ def discipline_rows(
             backfilled=rep["backfilled"],
             completeness=ratio(rep["complete"], rep["follow_ups"]),
             node_completion=ratio(rep["process_nodes_done"], rep["process_nodes_due"]),
+            plan_visits=rep.get("plan_visits"),
         )
         for rep in reps.values()
     ]
@@ -223,8 +242,45 @@ def discipline_rows(
             sum(rep["process_nodes_done"] for rep in reps.values()),
             sum(rep["process_nodes_due"] for rep in reps.values()),
         ),
+        plan_visits=sum(r.plan_visits or 0 for r in rows) if planned else None,
     )
     return rows, total
+
+
+REASSIGN_EN = {
+    "left": "Owner has left",
+    "not_on_roster": "Owner not on the roster",
+    "no_owner": "No owner",
+}
+
+
+@dataclass
+class ReassignRow:
+    """A customer to reassign (待重新分配): its owner left or is not an active person."""
+
+    customer: str
+    owner: str
+    reason: str
+    last_date: str
+    idle_days: int
+    overdue: bool
+    stale: bool
+
+
+def reassign_rows(figures: dict, lang: str = "zh") -> list[ReassignRow]:
+    labels = REASSIGN_EN if lang == "en" else REASSIGN_LABELS
+    return [
+        ReassignRow(
+            customer=on_paper(c["customer"]),
+            owner=on_paper(c.get("owner") or "", NAME_CHARS) or "—",
+            reason=labels.get(c.get("reassign") or "", c.get("reassign") or ""),
+            last_date=c.get("last_date") or "",
+            idle_days=int(c.get("idle_days") or 0),
+            overdue=bool(c.get("overdue")),
+            stale=bool(c.get("stale")),
+        )
+        for c in figures.get("follow_ups", {}).get("reassign", [])
+    ]
 
 
 @dataclass
@@ -245,6 +301,9 @@ class IndicatorRow:
     formula: str | None
     trend: dict[str, str]  # period label -> value as printed
     series: TrendSeries | None
+    source_text: str = ""  # where the value comes from: 指标数据 2026-09, 按工作簿计算
+    computed_period: str | None = None  # the computed value's period when the typed row's differs
+    computed_text: str | None = None  # the workbooks' value beside a typed one (SB-P009)
 
 
 def _status_label(status: str | None, lang: str) -> str:
@@ -288,6 +347,7 @@ def _finest(points: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
 
 def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
     rows = []
+    period_label = (figures.get("run") or {}).get("period")
     for item in figures.get("health", []):
         unit = item.get("unit") or ""
         healthy, alert = item.get("healthy"), item.get("alert")
@@ -313,7 +373,12 @@ def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
                 name=item["name"],
                 dimension=item.get("dimension") or "",
                 value=item.get("value"),
-                value_text=_measure(item.get("value"), shown_unit, lang),
+                value_text=_measure(
+                    item.get("value"),
+                    shown_unit,
+                    lang,
+                    [t["limit"] for t in (healthy, alert) if t and t.get("limit") is not None],
+                ),
                 unit=shown_unit,
                 healthy_text=_threshold(healthy, lang),
                 alert_text=_threshold(alert, lang),
@@ -324,9 +389,28 @@ def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
                 formula=item.get("formula"),
                 trend={label: _measure(value, shown_unit, lang) for label, value in points},
                 series=series,
+                source_text=_source_text(item, lang),
+                computed_period=period_label
+                if item.get("source_period") not in (None, period_label)
+                else None,
+                computed_text=_measure(item["computed"], "%", lang)
+                if item.get("computed") not in (None, "")
+                and Decimal(str(item["computed"])) != Decimal(str(item.get("value")))
+                else None,
             )
         )
     return rows
+
+
+def _source_text(item: dict, lang: str) -> str:
+    """`指标数据 2026-09` (a typed value, with the period of its row) or `按工作簿计算`."""
+    source = item.get("source")
+    if not source:
+        return ""
+    if source == "指标数据":
+        label = item.get("source_period") or ""
+        return (f"entered in 指标数据 {label}" if lang == "en" else f"指标数据 {label}").strip()
+    return "computed from the workbooks" if lang == "en" else "按工作簿计算"
 
 
 @dataclass
@@ -335,9 +419,12 @@ class AwardRow:
     name: str
     rule: str
     winners: list[str]
-    near_misses: list[tuple[str, str]]  # (name, why not yet)
+    near_misses: list[tuple[str, str]]  # (name, why not yet), closest to the line first
     available: bool
     note: str | None
+    standings: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # 成长进步榜: (name, by how much)
 
 
 AWARD_NAMES_EN = {
@@ -361,6 +448,10 @@ def award_rows(document: dict, lang: str) -> list[AwardRow]:
             [(name, why) for name, why in award.get("near_misses", [])],
             award.get("available", True),
             award.get("note"),
+            [
+                (name, _growth(increase, points, document, lang))
+                for name, increase, points in award.get("standings", [])
+            ],
         )
         if lang == "en" and award["key"] in AWARD_NAMES_EN:
             _award_in_english(row, config, people)
@@ -368,15 +459,28 @@ def award_rows(document: dict, lang: str) -> list[AwardRow]:
     return rows
 
 
+def _growth(increase: object, points: object, document: dict, lang: str) -> str:
+    """`业绩增量 +12,000.00 元，达成率 +4.8 个百分点` for a line of the 成长进步榜."""
+    amount = "+" + money_text(increase, document["config"].get("money_unit", "元"))
+    if points is None:
+        return f"sales {amount}" if lang == "en" else f"业绩增量 {amount}"
+    gained = shown(Decimal(str(points)), 1, (Decimal(0),))
+    sign = "+" if gained >= 0 else ""
+    if lang == "en":
+        return f"sales {amount}, attainment {sign}{gained} points"
+    return f"业绩增量 {amount}，达成率 {sign}{gained} 个百分点"
+
+
 def _award_in_english(row: AwardRow, config: dict, people: dict) -> None:
     row.name = AWARD_NAMES_EN[row.key]
     if row.key == "star":
         threshold = config.get("star_min_attainment", "100")
         row.rule = f"Highest attainment, and at least {threshold}%"
+        line = Decimal(str(threshold)) / 100
         row.near_misses = [
             (
                 name,
-                f"attainment {percent_text(people.get(name, {}).get('attainment'))}, "
+                f"attainment {percent_text(people.get(name, {}).get('attainment'), [line])}, "
                 f"below the {threshold}% threshold",
             )
             for name, _ in row.near_misses
@@ -384,13 +488,22 @@ def _award_in_english(row: AwardRow, config: dict, people: dict) -> None:
     elif row.key == "most_improved":
         points = config.get("improvement_min_points", "5")
         row.rule = f"Largest gain in attainment over the previous period, at least {points} points"
+        minimum = Decimal(str(points))
         row.near_misses = [
-            (name, f"+{people.get(name, {}).get('improvement')} points")
+            (
+                name,
+                f"+{shown(Decimal(str(people[name]['improvement'])), 1, (Decimal(0), minimum))}"
+                " points",
+            )
             for name, _ in row.near_misses
+            if people.get(name, {}).get("improvement") is not None
         ]
     else:
         size = config.get("growth_board_size", 5)
-        row.rule = f"Ranked by gain in attainment over the previous period, top {size}"
+        row.rule = (
+            f"Ranked by the increase in sales over the previous period (ties: the larger gain "
+            f"in attainment points), top {size}"
+        )
     if not row.available:
         row.note = "No previous period on record yet: not awarded this time"
 
@@ -420,6 +533,7 @@ class OverviewRow:
     attainment: Decimal | None
     elapsed: str | None
     pace_label: str
+    missing: list[str] = field(default_factory=list)  # unreadable actuals of the parts (cells)
 
     @property
     def money(self) -> bool:
@@ -488,12 +602,15 @@ class ReviewContext:
     stale_days: int
     backfill_days: int
     created: str
+    reassign: list[ReassignRow] = field(default_factory=list)  # the first 2 × TABLE_ENDS
+    reassign_total: int = 0  # all customers to reassign; the rest are in 汇总 › 待重新分配
 
 
 def review_context(document: dict, lang: str = "zh") -> ReviewContext:
     figures, config = document["figures"], document["config"]
     targets = figures.get("targets", [])
-    rows = [target_row(t, lang) for t in targets]
+    tolerance = Decimal(str(config.get("pace_tolerance", "10")))
+    rows = [target_row(t, lang, tolerance) for t in targets]
     by_kind: dict[str, list[tuple[dict, TargetRow]]] = defaultdict(list)
     for raw, row in zip(targets, rows, strict=True):
         by_kind[raw.get("dimension_type") or ""].append((raw, row))
@@ -505,6 +622,7 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
     findings = [_review_item(i, lang) for i in raw_items if i.get("category") in FINDINGS]
     actions = [_review_item(i, lang) for i in raw_items if i.get("category") not in FINDINGS]
     discipline, total = discipline_rows(figures, lang)
+    reassign = reassign_rows(figures, lang)
     return ReviewContext(
         company=config.get("company", ""),
         period=document["period"],
@@ -534,6 +652,8 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
         stale_days=config.get("stale_days", 3),
         backfill_days=config.get("backfill_days", 1),
         created=document["as_of"],
+        reassign=reassign[: 2 * TABLE_ENDS],
+        reassign_total=len(reassign),
     )
 
 
@@ -643,6 +763,9 @@ def overview_rows(targets: list[dict], config: dict, lang: str) -> list[Overview
                 level=_word(level, DIMENSION_TYPES, lang),
                 parts=len(chosen),
                 measured=len(measured),
+                missing=[
+                    on_paper(m, NAME_CHARS * 2) for p in chosen for m in p.get("missing") or []
+                ],
                 target=target,
                 actual=actual,
                 attainment=attainment,
@@ -849,6 +972,9 @@ class AppraisalSheet:
     suggestion: str | None
     follow_ups: DisciplineRow | None
     file_stem: str = ""
+    missing_parts: list[str] = field(default_factory=list)  # scorecard parts without data
+    actual_missing: str | None = None  # the cell of an unreadable actual: no grade
+    new_customer_target: str | None = None  # the person's own target the part measures against
 
 
 def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
@@ -856,14 +982,20 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
     figures, config = document["figures"], document["config"]
     people, roster = figures.get("people", {}), figures.get("roster", {})
     weights = {k: Decimal(str(v)) for k, v in config.get("weights", {}).items()}
-    discipline = {row.name: row for row in discipline_rows(figures)[0]}
+    # The follow-ups of the appraisal's own period (the targets' quarter), not the run's month
+    reps = figures.get("appraisal_reps") or figures.get("follow_ups", {}).get("reps", {})
+    discipline = {row.name: row for row in discipline_rows({"follow_ups": {"reps": reps}})[0]}
     awards = award_rows(document, lang)
+    allowed = (figures.get("documents") or {}).get("appraisals")
     ranked = sum(1 for p in people.values() if p.get("rank"))
+    grade_lines = [Decimal(str(config.get(k, 0))) for k in ("grade_excellent", "grade_good")]
     sheets = []
     for name, person in people.items():
+        if allowed is not None and name not in allowed:
+            continue  # not a person on the roster: SB-T014 says why
         info = roster.get(name, {})
         personal = [
-            target_row(t, lang)
+            target_row(t, lang, Decimal(str(config.get("pace_tolerance", "10"))))
             for t in figures.get("targets", [])
             if t.get("dimension_type") == "个人" and name in (t.get("name"), t.get("owner"))
         ]
@@ -872,7 +1004,8 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
             AppraisalSheet(
                 company=config.get("company", ""),
                 # The appraisal covers its targets' period (a quarter), not the month the run chose.
-                period=personal[0].period if personal else document["period"],
+                period=figures.get("appraisal_period")
+                or (personal[0].period if personal else document["period"]),
                 as_of=document["as_of"],
                 name=name,
                 role=_word(info.get("role"), ROLES, lang),
@@ -886,8 +1019,13 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
                 new_customers=person.get("new_customers"),
                 retention=person.get("retention"),
                 parts=parts,
-                scorecard=_tenths(sum((p.points for p in parts), Decimal(0))) if parts else None,
-                score=person.get("score"),
+                # shown once from the exact sum, never across a grade line (89.99 is not 90.0)
+                scorecard=shown(sum((p.points for p in parts), Decimal(0)), 1, grade_lines)
+                if parts
+                else None,
+                score=number_text(person["score"], grade_lines)
+                if person.get("score") is not None
+                else None,
                 score_entered=person.get("score_source") == "entered",
                 grade=_word(person.get("grade"), GRADES, lang),
                 rank=person.get("rank"),
@@ -898,6 +1036,12 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
                 ],
                 suggestion=person.get("suggestion"),
                 follow_ups=discipline.get(name),
+                missing_parts=[
+                    SCORE_PARTS.get(k, (k, k))[1 if lang == "en" else 0]
+                    for k in person.get("missing_parts", [])
+                ],
+                actual_missing=person.get("actual_missing"),
+                new_customer_target=person.get("new_customer_target"),
             )
         )
     return sheets

@@ -884,7 +884,9 @@ def _targets_sheets(
     ]
     # Planted SB-T002: the last region's owner typed as people say it (刘经理), not the roster name.
     rows[-1]["owner"] = f"{rows[-1]['owner'][0]}{MANAGER[-2:]}"
-    owners = list(targets.groups)  # the seed gives a product line to a group (*小组)
+    # The seed gives a product line to a group (*小组); a 责任人 must be a person who signs
+    # (SB-T013), so the group's lead owns it.
+    owners = [org.leads[group].name for group in targets.groups]
     # The seed's product standard (新客户签约≥20个) grows with the team's new-customer target.
     signed = _renumber(
         product_row[5], round(_first_number(product_row[5]) * targets.new_total / seeds.new_total)

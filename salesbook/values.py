@@ -22,6 +22,19 @@ class BadValue(ValueError):
 
 # --- text -----------------------------------------------------------------------------------------
 
+# A name that stands for "someone": the seed's `*`, `*经理`, `XX`, `某经理`, `待定`, `TBD`. The one
+# rule the checks (SB-V009, the roster checks) and the documents (no letter or sheet) share.
+PLACEHOLDER = re.compile(
+    r"^(?:[*＊?？×]+|[xX]{2,}|[xX](?![a-z]))\S{0,6}$"  # `Xiao` is a name, `X经理` is not
+    r"|^某\S{0,6}$|^(?:待定|待分配|未定)\S{0,6}$|^(?:tbd|n/?a|-+|—+)$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(name: object) -> bool:
+    """True for a name that holds a place rather than names a person (see PLACEHOLDER)."""
+    return isinstance(name, str) and bool(PLACEHOLDER.match(name.strip()))
+
 
 @lru_cache(maxsize=1)
 def _t2s():

@@ -88,6 +88,26 @@ FOLLOW_UP_KEYS = [
 ]
 
 
+BREAKDOWN_KEYS = ["overall", "dimension", "target", "owner", "deadline", "standard"]
+
+
+def write_targets(
+    path: Path,
+    overall: list[list[object]],
+    breakdown: list[list[object]],
+    roster: list[list[object]],
+) -> Path:
+    """A 销售目标分解表: overall targets, the breakdown (seed columns) and the roster."""
+    return write_book(
+        path,
+        {
+            "总体目标": (headers("target_overall"), overall),
+            "目标分解": (headers("target_breakdown", keys=BREAKDOWN_KEYS), breakdown),
+            "团队名册": (headers("roster"), roster),
+        },
+    )
+
+
 @pytest.fixture
 def org(tmp_path: Path) -> Path:
     """A small, clean organisation: targets with roster, one follow-up log."""
@@ -163,55 +183,44 @@ SEED_PEOPLE = [
 def seed_org(tmp_path: Path) -> Path:
     """The seed rows of SPEC §1 with real names: targets, roster, appraisal, follow-ups, health."""
     folder = tmp_path / "workbooks"
-    write_book(
+    write_targets(
         folder / "销售目标分解表.xlsx",
-        {
-            "总体目标": (
-                headers("target_overall"),
-                [
-                    ["季度销售额", "100万元", "元", "2023Q4", "2023-10-01", "2023-12-31"],
-                    ["新客户开发", "30", "个", "2023Q4", "2023-10-01", "2023-12-31"],
-                ],
-            ),
-            "目标分解": (
-                headers(
-                    "target_breakdown",
-                    keys=["overall", "dimension", "target", "owner", "deadline", "standard"],
-                ),
-                [
-                    [
-                        "季度销售额100万元",
-                        "区域-华东区域",
-                        "40万元",
-                        "张经理",
-                        "2023年12月31日",
-                        "月度销售额≥13.3万元",
-                    ],
-                    ["季度销售额100万元", "区域-华南区域", "60万元", "王总", "2023年12月31日", ""],
-                    [
-                        "季度销售额100万元",
-                        "产品-产品A",
-                        "60万元",
-                        "华东一组",
-                        "2023年12月31日",
-                        "新客户签约≥20个",
-                    ],
-                    ["季度销售额100万元", "产品-产品B", "40万元", "华东一组", "2023年12月31日", ""],
-                    ["季度销售额100万元", "个人-李明", "30万元", "李明", "2023年12月31日", ""],
-                    ["季度销售额100万元", "个人-王芳", "25万元", "王芳", "2023年12月31日", ""],
-                    ["季度销售额100万元", "个人-张经理", "45万元", "张经理", "2023年12月31日", ""],
-                    [
-                        "新客户开发30个",
-                        "个人-李明",
-                        "8个",
-                        "李明",
-                        "2023年12月31日",
-                        "客户转化率≥15%",
-                    ],
-                ],
-            ),
-            "团队名册": (headers("roster"), SEED_PEOPLE),
-        },
+        [
+            ["季度销售额", "100万元", "元", "2023Q4", "2023-10-01", "2023-12-31"],
+            ["新客户开发", "30", "个", "2023Q4", "2023-10-01", "2023-12-31"],
+        ],
+        [
+            [
+                "季度销售额100万元",
+                "区域-华东区域",
+                "40万元",
+                "张经理",
+                "2023年12月31日",
+                "月度销售额≥13.3万元",
+            ],
+            ["季度销售额100万元", "区域-华南区域", "60万元", "王总", "2023年12月31日", ""],
+            [
+                "季度销售额100万元",
+                "产品-产品A",
+                "60万元",
+                "华东一组",
+                "2023年12月31日",
+                "新客户签约≥20个",
+            ],
+            ["季度销售额100万元", "产品-产品B", "40万元", "华东一组", "2023年12月31日", ""],
+            ["季度销售额100万元", "个人-李明", "30万元", "李明", "2023年12月31日", ""],
+            ["季度销售额100万元", "个人-王芳", "25万元", "王芳", "2023年12月31日", ""],
+            ["季度销售额100万元", "个人-张经理", "45万元", "张经理", "2023年12月31日", ""],
+            [
+                "新客户开发30个",
+                "个人-李明",
+                "8个",
+                "李明",
+                "2023年12月31日",
+                "客户转化率≥15%",
+            ],
+        ],
+        SEED_PEOPLE,
     )
     write_book(
         folder / "销售业绩评估表.xlsx",

@@ -56,7 +56,7 @@ def test_completion_standards_are_parsed_and_evaluated(seed_org: Path) -> None:
     figures = figures_of(seed_org)
     east = target(figures, "华东区域")
     assert east.standard.threshold == parse_threshold("≥133000元")
-    assert east.standard.value == Decimal("326666.67")  # 98万 over 3 months
+    assert east.standard.value == Decimal(980000) / 3  # 98万 over 3 months, exact
     assert east.standard.met is True
     conversion = target(figures, "李明", "个").standard
     assert conversion.metric == "客户转化率"
@@ -130,17 +130,28 @@ def test_pace_rule() -> None:
     assert pace_of(Decimal("0.7"), Decimal("0.5"), ten) == "ahead"
     assert pace_of(Decimal("0.5"), Decimal("0.5"), ten) == "on_track"
     assert pace_of(Decimal("0.45"), Decimal("0.5"), ten) == "watch"
-    assert pace_of(Decimal("0.40"), Decimal("0.5"), ten) == "watch"  # exactly 10 points: not yet
+    assert pace_of(Decimal("0.4001"), Decimal("0.5"), ten) == "watch"
+    assert pace_of(Decimal("0.40"), Decimal("0.5"), ten) == "behind"  # 10 points or more (SPEC §4)
     assert pace_of(Decimal("0.39"), Decimal("0.5"), ten) == "behind"
 
 
-def test_period_defaults_to_latest_month_with_data(seed_org: Path) -> None:
+def test_period_defaults_to_the_targets_period(seed_org: Path) -> None:
+    # letters, appraisal sheets and the review then cover one period (issue 11 §4)
+    figures = salesbook.load(seed_org, jobs=1).compute()
+    assert figures.run.period.label == "2023Q4"
+    assert figures.run.chosen
+    assert figures.run.basis == "targets"
+    assert figures.run.as_of == dt.date(2023, 10, 13)
+    month = salesbook.load(seed_org, jobs=1).compute(parse_period("2023-10"))
+    assert month.run.quarter_to_date.start == dt.date(2023, 10, 1)
+    assert month.to_date["quarter"]["follow_ups"]["follow_ups"] == 3
+
+
+def test_without_targets_the_period_is_the_latest_month_with_data(seed_org: Path) -> None:
+    (seed_org / "销售目标分解表.xlsx").unlink()
     figures = salesbook.load(seed_org, jobs=1).compute()
     assert figures.run.period.label == "2023-10"
-    assert figures.run.chosen
-    assert figures.run.as_of == dt.date(2023, 10, 13)
-    assert figures.run.quarter_to_date.start == dt.date(2023, 10, 1)
-    assert figures.to_date["quarter"]["follow_ups"]["follow_ups"] == 3
+    assert figures.run.basis == "data"
 
 
 def test_follow_up_discipline(seed_org: Path) -> None:
@@ -221,9 +232,11 @@ def test_awards_need_a_previous_period_and_say_why_not(seed_org: Path, tmp_path:
     from salesbook.compute import compute_awards
 
     people = figures_of(seed_org).people
-    awards = {a.key: a for a in compute_awards(people, default_config(), previous)}
+    before = {"李明": Decimal(300000), "王芳": Decimal(190000), "张经理": Decimal(449000)}
+    awards = {a.key: a for a in compute_awards(people, default_config(), previous, before)}
     assert awards["most_improved"].winners == ["王芳"]  # +30 points
-    assert awards["growth_board"].winners == ["王芳", "李明", "张经理"]  # +30, +10, +1
+    # 成长进步榜 ranks by the increase in sales: +30,000, +10,000, +1,000
+    assert awards["growth_board"].winners == ["李明", "王芳", "张经理"]
     assert people["张经理"].improvement == Decimal("1.0")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import TODAY, headers, write_book
+from conftest import TODAY, headers, write_book, write_targets
 
 from salesbook.cli import cli
 from salesbook.letters import safe_name
@@ -42,8 +42,7 @@ def test_one_letter_per_owner_with_the_seed_figures(seed_org: Path, tmp_path: Pa
         "2023Q4-李明.pdf",
         "2023Q4-王总.pdf",
         "2023Q4-王芳.pdf",
-        "2023Q4-华东一组.pdf",
-    }
+    }  # 华东一组 owns two product targets but is a group, not a person: no letter (SB-T014)
     east = text(output / "责任书" / "2023Q4-张经理.pdf")
     assert "销售目标责任书" in east
     assert "区域-华东区域" in east
@@ -69,12 +68,12 @@ def test_combined_file_has_a_bookmark_per_owner_and_stable_numbers(
     outline = [
         (item.title, combined.get_destination_page_number(item)) for item in combined.outline
     ]
-    assert [title for title, _ in outline] == ["张经理", "王总", "华东一组", "李明", "王芳"]
-    assert len(combined.pages) == 5
+    assert [title for title, _ in outline] == ["张经理", "王总", "李明", "王芳"]
+    assert len(combined.pages) == 4
     numbers = [
-        text(output / "责任书-2023Q4-全部.pdf", i + 1).split("编号：")[1][:13] for i in range(5)
+        text(output / "责任书-2023Q4-全部.pdf", i + 1).split("编号：")[1][:13] for i in range(4)
     ]
-    assert numbers == [f"XS-2023Q4-{n:03d}" for n in range(1, 6)]
+    assert numbers == [f"XS-2023Q4-{n:03d}" for n in range(1, 5)]
     before = (output / "责任书-2023Q4-全部.pdf").read_bytes()
     # a new owner later gets the next number; nobody else's number moves
     write_book(
@@ -83,12 +82,28 @@ def test_combined_file_has_a_bookmark_per_owner_and_stable_numbers(
             "目标分解": (
                 headers("target_breakdown", keys=["overall", "dimension", "target", "owner"]),
                 [["季度销售额100万元", "个人-赵新", "1万元", "赵新"]],
-            )
+            ),
+            "团队名册": (
+                headers("roster"),
+                [
+                    [
+                        "赵新",
+                        "S009",
+                        "销售代表",
+                        "华东",
+                        "华东一组",
+                        "张经理",
+                        "2023-10-01",
+                        "",
+                        "在职",
+                    ]
+                ],
+            ),
         },
     )
     run(seed_org, output)
     after = text(output / "责任书" / "2023Q4-赵新.pdf")
-    assert "XS-2023Q4-006" in after
+    assert "XS-2023Q4-005" in after
     assert "XS-2023Q4-001" in text(output / "责任书" / "2023Q4-张经理.pdf")
     assert before != (output / "责任书-2023Q4-全部.pdf").read_bytes()
 
@@ -186,7 +201,17 @@ def test_awkward_owner_names_give_safe_distinct_files(seed_org: Path, tmp_path: 
                     ["季度销售额100万元", "个人-乙", "1万元", "华东_华南_联合_组"],
                     ["季度销售额100万元", "个人-丙", "1万元", '<img src="file:///etc/passwd">'],
                 ],
-            )
+            ),
+            # letters go to people on the roster only (issue 11 §5): these odd names are on it
+            "团队名册": (
+                headers("roster"),
+                [
+                    [name, f"S10{i}", "销售代表", "华东", "华东一组", "张经理", "", "", "在职"]
+                    for i, name in enumerate(
+                        ["华东/华南:联合*组", "华东_华南_联合_组", '<img src="file:///etc/passwd">']
+                    )
+                ],
+            ),
         },
     )
     output = tmp_path / "out"
@@ -252,7 +277,23 @@ def test_missing_glyphs_stop_the_run_with_the_package_to_install(
             "目标分解": (
                 headers("target_breakdown", keys=["overall", "dimension", "target", "owner"]),
                 [["季度销售额100万元", "个人-笑脸", "1万元", "笑脸\U0001f600"]],
-            )
+            ),
+            "团队名册": (
+                headers("roster"),
+                [
+                    [
+                        "笑脸\U0001f600",
+                        "S100",
+                        "销售代表",
+                        "华东",
+                        "华东一组",
+                        "张经理",
+                        "",
+                        "",
+                        "在职",
+                    ]
+                ],
+            ),
         },
     )
     result = CliRunner().invoke(
@@ -272,16 +313,69 @@ def test_letters_laid_out_in_chunks_make_the_same_print_job(
     seed_org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run(seed_org, tmp_path / "whole", "--duplex")
-    monkeypatch.setattr("salesbook.letters.CHUNK", 2)  # 5 letters: documents of 2, 2 and 1
+    monkeypatch.setattr("salesbook.letters.CHUNK", 2)  # 4 letters: documents of 2 and 2
     run(seed_org, tmp_path / "chunked", "--duplex")
     whole = pypdf.PdfReader(tmp_path / "whole" / "责任书-2023Q4-全部.pdf")
     chunked = pypdf.PdfReader(tmp_path / "chunked" / "责任书-2023Q4-全部.pdf")
     assert [i.title for i in chunked.outline] == [i.title for i in whole.outline]
-    assert len(chunked.pages) == len(whole.pages) == 10  # five one-page letters, each with a back
-    for page in range(1, 11, 2):
+    assert len(chunked.pages) == len(whole.pages) == 8  # four one-page letters, each with a back
+    for page in range(1, 9, 2):
         assert text(tmp_path / "chunked" / "责任书-2023Q4-全部.pdf", page) == text(
             tmp_path / "whole" / "责任书-2023Q4-全部.pdf", page
         )
     assert text(tmp_path / "chunked" / "责任书" / "2023Q4-王芳.pdf") == text(
         tmp_path / "whole" / "责任书" / "2023Q4-王芳.pdf"
     )
+
+
+def _glyph_positions(path: Path) -> tuple[float, list[tuple[str, float]]]:
+    """The page width and (text, x) of every run of text pypdf finds on the first page."""
+    page = pypdf.PdfReader(path).pages[0]
+    found: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            found.append((text, cm[0] * tm[4] + cm[2] * tm[5] + cm[4]))
+
+    page.extract_text(visitor_text=visit)
+    return float(page.mediabox.width), found
+
+
+def test_an_annual_letter_shows_every_month_and_both_run_rates_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """A year's target: four quarters and twelve months in rows of six, per week and per working
+    day, all inside the page (a row of twelve months used to run off the right edge)."""
+    folder = tmp_path / "workbooks"
+    roster = [
+        ["王总", "S000", "销售总监", "", "", "", "2019-01-01", "", "在职"],
+        ["李明", "S002", "销售代表", "华东", "华东一组", "王总", "2021-05-01", "", "在职"],
+    ]
+    write_targets(
+        folder / "目标.xlsx",
+        [["年度销售额", "1200万元", "元", "2026", "2026-01-01", "2026-12-31"]],
+        [
+            ["年度销售额1200万元", "个人-李明", "1200万元", "李明", "2026-12-31", ""],
+            ["新客户开发50个", "个人-李明", "50个", "李明", "2026-12-31", ""],
+        ],
+        roster,
+    )
+    result = CliRunner().invoke(
+        cli, ["run", str(folder), "-o", str(tmp_path / "out"), "--period", "2026", "--today", TODAY]
+    )
+    assert result.exit_code in (0, 1), result.output
+    letter = tmp_path / "out" / "责任书" / "2026-李明.pdf"
+    page = text(letter)
+    for month in range(1, 13):
+        assert f"2026-{month:02d}" in page
+    for quarter in range(1, 5):
+        assert f"2026Q{quarter}" in page
+    assert "3,000,000.00元" in page  # a quarter of 1200万
+    assert "1,000,000.00元" in page  # a month
+    assert "5个" in page  # 50 个 over twelve months: 5 × 2 + 4 × 10
+    assert "4个" in page
+    assert "每周：" in page
+    assert "每工作日：" in page
+    width, runs = _glyph_positions(letter)
+    assert runs
+    assert max(x for _, x in runs) < width - 20, "text runs off the right edge"

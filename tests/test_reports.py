@@ -134,7 +134,8 @@ def test_review_follows_the_four_steps_with_the_seed_figures(rendered: Rendered)
     assert "销售总监王总" in page
     # the whole target summed over the people, the level where every part has an actual
     assert has_row(review, "季度销售额100万元2023Q4个人1,000,000.00元980,000.00元98.0%100.0%关注")
-    assert has_row(review, "华东区域张经理400,000.00元980,000.00元245.0%-580,000.00元领先")
+    # over-achievement reads 超额, never a negative gap (issue 11 §4)
+    assert has_row(review, "华东区域张经理400,000.00元980,000.00元245.0%超额580,000.00元领先")
     assert has_row(review, "李明华东300,000.00元330,000.00元110.0%10/8领先")  # by person
     assert has_row(review, "销售之星达成率最高且不低于100%李明")  # award, rule and winner
     assert "尚无上期数据，暂不评选" in page
@@ -182,8 +183,9 @@ def test_one_appraisal_page_and_bookmark_per_person(rendered: Rendered) -> None:
     assert [item.title for item in single.outline] == ["李明"]
     page = text(li)
     assert "个人业绩评估单" in page
-    assert has_row(li, "300,000.00元330,000.00元110.0%10个90.0%")  # seed: 30万, 33万, 110%
-    assert "92（评估表填写）" in page
+    # seed: 30万, 33万, 110%; 10 new customers of their own target of 8
+    assert has_row(li, "300,000.00元330,000.00元110.0%10个/目标8个90.0%")
+    assert "92.0（评估表填写）" in page  # one decimal, as every score on the sheet and in 汇总
     assert "等级优秀" in page
     assert "排名1/3" in page
     assert "获得奖项销售之星" in page
@@ -266,6 +268,7 @@ def test_appraisal_file_names_are_safe_and_distinct(seed_org: Path) -> None:
     people["CON"] = people.pop("王芳")
     people["李/明:*"] = people["李明"]
     people["李_明__"] = people.pop("李明")
+    document["figures"]["documents"]["appraisals"] = list(people)  # all on the roster
     sheets = appraisal_sheets(document)
     assign_file_stems(sheets)
     assert [s.file_stem for s in sheets] == [

@@ -75,9 +75,11 @@ def test_summary_workbook_and_figures_json_agree(seed_org: Path, tmp_path: Path)
         "区域达成",
         "产品达成",
         "个人达成",
+        "目标分解",
         "层级汇总",
         "计划执行",
         "跟进纪律",
+        "待重新分配",
         "评估排名",
         "奖项",
         "健康度",
@@ -190,7 +192,9 @@ def test_money_in_wan_yuan_when_configured(seed_org: Path, tmp_path: Path) -> No
     assert round(monthly.value, 4) == 13.3333  # 40万 ÷ 3, shown in 万元
     assert monthly.number_format == '#,##0.00"万元"'
     count = sheet.cell(9, header_index(sheet, "月度目标"))  # 新客户开发: a count, not money
-    assert round(count.value, 2) == 2.67
+    assert count.value is None  # 8 个 over a quarter is not "2.67 个" a month: whole units
+    split = sheet.cell(9, header_index(sheet, "按月分解"))
+    assert split.value == "10月 3 / 11月 3 / 12月 2"
     regions = openpyxl.load_workbook(output / "汇总-2023Q4.xlsx")["区域达成"]
     assert regions["C2"].value == 40
     # figures.json keeps yuan whatever the display

@@ -1,0 +1,69 @@
+"""Exact Decimal -> the Decimal a document shows: rounded once, never across a rule's line.
+
+Figures are decided on exact values; this module only decides how many decimals to print. A value
+is rounded half-up to the usual places; when that would put it on the other side of a line it is
+compared with (99.995 % next to "不低于 100 %" would print 100.0 %), decimals are added and the
+last one is rounded towards the value's own side, so 99.995 % prints 99.99 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal(100)
+MAX_EXTRA_PLACES = 6  # past this the exact value itself is shown
+
+
+def _side(value: Decimal, line: Decimal) -> int:
+    return (value > line) - (value < line)
+
+
+def shown(value: Decimal, places: int = 1, lines: Iterable[Decimal | None] = ()) -> Decimal:
+    """`value` rounded to `places` decimals, with more when needed to stay on its side of `lines`."""
+    value = Decimal(value)
+    lines = [Decimal(line) for line in lines if line is not None]
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    crossed = [line for line in lines if _side(rounded, line) != _side(value, line)]
+    if not crossed:
+        return rounded
+    # Landing on a line from above (100.004 -> 100.0) reads as "at the line", true for the usual
+    # ≥ and < rules: add decimals half-up (100.004). Anything else crossed or touched from below
+    # (99.995 -> 100.0) rounds the added decimal towards the value's side (99.99).
+    from_above = all(value > line and rounded == line for line in crossed)
+    nearest = min(crossed, key=lambda line: abs(value - line))
+    directed = ROUND_FLOOR if value < nearest else ROUND_CEILING
+    for extra in range(places + 1, places + MAX_EXTRA_PLACES + 1):
+        quantum = Decimal(1).scaleb(-extra)
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_UP if from_above else directed)
+        if all(_side(rounded, line) == _side(value, line) for line in lines):
+            return rounded
+    return value
+
+
+def places_of(value: Decimal) -> int:
+    """Decimals a shown value carries (for a matching spreadsheet number format)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def shown_percent(ratio: Decimal, lines: Iterable[Decimal | None] = (1,)) -> Decimal:
+    """A ratio (1.1 = 110 %) as the percentage shown, one decimal by default (SPEC §3).
+
+    `lines` are ratios the figure is judged against; 100 % is one by default, so a figure short
+    of the whole never prints as 100.0 %."""
+    return shown(
+        Decimal(ratio) * HUNDRED, 1, [Decimal(line) * HUNDRED for line in lines if line is not None]
+    )
+
+
+def percent_format(percent: Decimal) -> str:
+    """The spreadsheet number format that shows `percent` (as from shown_percent) unchanged."""
+    places = places_of(percent)
+    return "0%" if not places else "0." + "0" * places + "%"
+
+
+def score_format(value: Decimal) -> str:
+    """The spreadsheet number format that shows a score (as from shown) unchanged."""
+    places = places_of(value)
+    return "0" if not places else "0." + "0" * places
