@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from salesbook import __version__
 from salesbook.checks import check_book, target_period
-from salesbook.config import Config, load_config, unused_templates
+from salesbook.config import Config, company_missing, load_config, unused_templates
 from salesbook.errors import SalesbookError
 from salesbook.files import check_separate, output_lock, staged_output
 from salesbook.issues import Issue, Location, Severity, sort_issues
@@ -120,7 +120,7 @@ def load(
     folder = Path(folder)
     paths = workbooks_in(folder, refused_only=True) if paths is None else paths
     config, config_issues = load_config(folder)
-    config_issues += unused_templates(folder, config)
+    config_issues += unused_templates(folder, config) + company_missing(config)
     book = read_folder(folder, jobs=jobs or os.cpu_count() or 1, progress=progress, paths=paths)
     return Folder(folder, book, config, config_issues)
 

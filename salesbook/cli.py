@@ -29,7 +29,9 @@ def _period(_: click.Context, __: click.Parameter, value: str | None) -> Period 
     try:
         return parse_period(value)
     except BadValue as error:
-        raise click.BadParameter(f"无法识别的周期 {value!r}（如 2026-10、2026Q4、2026）") from error
+        raise click.BadParameter(
+            f"无法识别的周期「{value}」（如 2026-10、2026Q4、2026）"
+        ) from error
 
 
 def _date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
@@ -38,7 +40,7 @@ def _date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date |
     try:
         return parse_date(value)
     except BadValue as error:
-        raise click.BadParameter(f"无法识别的日期 {value!r}（如 2026-10-31）") from error
+        raise click.BadParameter(f"无法识别的日期「{value}」（如 2026-10-31）") from error
 
 
 folder_argument = click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
@@ -57,7 +59,7 @@ today_option = click.option(
     "--today",
     callback=_date,
     metavar="DATE",
-    help="判断“未来日期”所用的今天（默认系统日期），便于复现。",
+    help="判断「未来日期」所用的今天（默认系统日期），便于复现。",
 )
 jobs_option = click.option(
     "--jobs",
@@ -309,6 +311,10 @@ def echo_run_summary(result: RunResult, lang: str) -> None:
     if run_period.quarter_to_date:
         click.echo("另含季度累计与年度累计。" if zh else "Also quarter-to-date and year-to-date.")
     echo_summary(result.check, lang)
+    # Settings issues are few and say what to change: shown in full, not only counted.
+    for issue in result.check.issues:
+        if issue.code.startswith("SB-C"):
+            click.secho(terminal_text(f"{issue.code}  {issue.message(lang)}"), fg="yellow")
     echo_withheld(result, lang)
     for warning in result.warnings:
         click.secho(f"注意：{warning}" if zh else f"Note: {warning}", fg="yellow")
@@ -348,17 +354,25 @@ def verify(output: Path, lang: str) -> None:
 
     退出码 Exit status: 0 未改动 unchanged, 1 有改动 changed, 2 没有清单 no manifest.
     """
+    from salesbook.manifest import load as load_manifest
     from salesbook.manifest import verify as verify_output
 
     zh = lang != "en"
     found = verify_output(output)
-    if found is None:
+    manifest = load_manifest(output) if found is not None else None
+    if found is None or manifest is None:
         raise SalesbookError(
             f"{output} 中没有可读的 manifest.json"
             if zh
             else f"no readable manifest.json in {output}"
         )
     changed, missing, added = found
+    count = len(manifest.get("outputs", []))
+    checked = (
+        f"已核对 {output} 中清单所列的 {count} 个文件"
+        if zh
+        else f"Checked the {count} files the manifest lists in {output}"
+    )
     for label_zh, label_en, paths in (
         ("已改动", "changed", changed),
         ("已缺失", "missing", missing),
@@ -368,12 +382,22 @@ def verify(output: Path, lang: str) -> None:
             click.echo(terminal_text(f"{label_zh if zh else label_en}  {path}"))
     if changed or missing or added:
         click.echo(
-            f"与清单不符：改动 {len(changed)}，缺失 {len(missing)}，多出 {len(added)}。"
-            if zh
-            else f"Differs from the manifest: {len(changed)} changed, {len(missing)} missing, {len(added)} added."
+            terminal_text(
+                f"{checked}，与清单不符：改动 {len(changed)}，缺失 {len(missing)}，"
+                f"多出 {len(added)}。"
+                if zh
+                else f"{checked}: differs from the manifest: {len(changed)} changed, "
+                f"{len(missing)} missing, {len(added)} added."
+            )
         )
         sys.exit(1)
-    click.echo("与清单一致，未被改动。" if zh else "Matches the manifest: nothing changed.")
+    click.echo(
+        terminal_text(
+            f"{checked}，与清单一致，未被改动。"
+            if zh
+            else f"{checked}: they match the manifest, nothing changed."
+        )
+    )
 
 
 @cli.command(name="history")
@@ -405,12 +429,22 @@ def history_command(database: Path) -> None:
     show_default=True,
     help="表头语言：简体、繁体或英文。",
 )
+@click.option(
+    "--period",
+    callback=_period,
+    metavar="QUARTER",
+    help="示例行所在的季度，如 2026Q4（默认：今天所在的季度）。"
+    "The quarter of the example rows (default: this quarter).",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的文件。Overwrite existing files.")
-def init(folder: Path, header_lang: str, force: bool) -> None:
-    """写出每种标准工作簿的空白模板。Write one blank workbook per kind."""
+def init(folder: Path, header_lang: str, period: Period | None, force: bool) -> None:
+    """写出每种标准工作簿的空白模板（含示例行）与 salesbook.toml。
+
+    Write one workbook per kind with example rows, and a commented salesbook.toml.
+    """
     from salesbook.samples import write_templates
 
-    for path in write_templates(folder, lang=header_lang, force=force):
+    for path in write_templates(folder, lang=header_lang, force=force, period=period):
         click.echo(str(path))
 
 
@@ -506,7 +540,7 @@ def _clock_time(_: click.Context, __: click.Parameter, value: str | None) -> dt.
     try:
         return dt.time(int(hours), int(minutes))
     except ValueError as error:
-        raise click.BadParameter(f"无法识别的时间 {value!r}（如 02:00）") from error
+        raise click.BadParameter(f"无法识别的时间「{value}」（如 02:00）") from error
 
 
 @cli.command(name="watch")

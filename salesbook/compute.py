@@ -1631,6 +1631,7 @@ def _level(
         "target": figure.target if figure else None,
         "actual": figure.actual if figure else None,
         "attainment": figure.attainment if figure else None,
+        "gap": figure.gap if figure else None,  # target − actual; 汇总 shows it as 差额 / 超额
         "missing": list(figure.missing) if figure else [],  # unreadable actuals: not summed
         "children_target": sum(below, Decimal(0)) if below else None,
         # a child with a target and no actual makes the sum unknown, never a partial sum

@@ -40,10 +40,12 @@ class Setting:
         return " / ".join(choices) if choices else f"≤ {self.max_length} 字"
 
 
+COMPANY_PLACEHOLDER = "（公司名称）"  # printed until the admin sets `company` (SB-C005)
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "company",
-        "（公司名称）",
+        COMPANY_PLACEHOLDER,
         "公司名称，印在责任书与报告上",
         "Company name on letters and reports",
         max_length=100,
@@ -65,8 +67,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "follow_up.stale_days",
         3,
-        "客户多少个工作日无更新即视为停滞（种子 002：3 天）",
-        "Working days without an update before a customer counts as stale (seed 002: 3)",
+        "客户多少个工作日无更新即视为停滞",
+        "Working days without an update before a customer counts as stale",
         low=0,
         high=365,
     ),
@@ -128,16 +130,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "scorecard.process_nodes",
         10,
-        "评分权重：流程节点完成率（种子 002：10%）",
-        "Score weight: process-node completion (seed 002: 10%)",
+        "评分权重：流程节点完成率",
+        "Score weight: process-node completion",
         low=0,
         high=100,
     ),
     Setting(
         "scorecard.record_completeness",
         5,
-        "评分权重：CRM 信息完整度（种子 002：5%）",
-        "Score weight: record completeness (seed 002: 5%)",
+        "评分权重：CRM 信息完整度",
+        "Score weight: record completeness",
         low=0,
         high=100,
     ),
@@ -160,16 +162,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "grades.excellent",
         90,
-        "优秀的最低分（种子：92 为优秀）",
-        "Lowest score graded 优秀",
+        "评为优秀的最低综合评分",
+        "Lowest score graded 优秀 (excellent)",
         low=0,
         high=100,
     ),
     Setting(
         "grades.good",
         80,
-        "良好的最低分（种子：75 为待改进）",
-        "Lowest score graded 良好",
+        "评为良好的最低综合评分（更低为待改进）",
+        "Lowest score graded 良好 (good); below it 待改进 (needs work)",
         low=0,
         high=100,
     ),
@@ -226,7 +228,7 @@ SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 class Config:
     """All settings, read once and passed down."""
 
-    company: str = "（公司名称）"
+    company: str = COMPANY_PLACEHOLDER
     money_unit: str = "元"
     calendar: str = "cn"
     templates: str = ""  # as written in salesbook.toml; see template_folder()
@@ -567,8 +569,23 @@ def unused_templates(folder: Path, config: Config) -> list[Issue]:
     return [Issue("SB-C004", Location("templates"))]
 
 
-def commented_toml() -> str:
-    """The commented salesbook.toml that `salesbook init` writes: every setting at its default."""
+def company_missing(config: Config) -> list[Issue]:
+    """SB-C005 while `company` is unset (or set to the placeholder itself): every letter and
+    report would name the placeholder as 甲方, which nobody should send out unnoticed."""
+    if config.company.strip() != COMPANY_PLACEHOLDER:
+        return []
+    return [Issue("SB-C005", Location(CONFIG_NAME))]
+
+
+EXAMPLE_COMPANY = "示例有限公司"  # shown in init's salesbook.toml, commented out
+
+
+def commented_toml(company: str | None = None) -> str:
+    """The commented salesbook.toml: every setting at its default, and `company` as given.
+
+    Without a company (`salesbook init`) its line stays commented out with an example name, so
+    SB-C005 keeps reminding the admin until they write their own; an example name that took
+    effect would be printed on letters as if it were real."""
     lines = [
         "# salesbook 设置 settings. 删除某行即使用默认值 (delete a line to use the default).",
         "",
@@ -580,7 +597,15 @@ def commented_toml() -> str:
             lines += ["", f"[{table}]"]
             current_table = table
         lines.append(f"# {setting.help_zh} / {setting.help_en}")
-        lines.append(f"{key} = {_toml_value(setting.default)}")
+        if setting.key == "company" and company is None:
+            lines.append(
+                "# 改成贵公司全称并删去行首的 #；未设置时 run 与 validate 提示 SB-C005"
+                " / Write your company's name and remove the leading #"
+            )
+            lines.append(f"# {key} = {_toml_value(EXAMPLE_COMPANY)}")
+            continue
+        value = company if setting.key == "company" else setting.default
+        lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines).strip() + "\n"
 
 

@@ -33,6 +33,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook.compute import (
@@ -47,7 +48,16 @@ from salesbook.files import save_workbook
 from salesbook.formulas import reaches_out, scan_sheet
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import READ_MEMORY_BYTES, READ_TIMEOUT_S, Book, Source, _sheet_parts
-from salesbook.report import FILLS, set_text
+from salesbook.report import (
+    FILLS,
+    WRAP,
+    has_print_setup,
+    print_setup,
+    set_text,
+    table_cm,
+    text_chars,
+    wrapped_height,
+)
 from salesbook.shown import percent_format, score_format, shown, shown_percent
 
 PERCENT = "0.0%"
@@ -146,6 +156,21 @@ def _money_or_count(unit: str | None) -> str:
     return MONEY if unit == "元" else "#,##0.##"
 
 
+def split_gap(gap: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
+    """compute's gap (target − actual) as (差额, 超额): a shortfall or an over-achievement, each
+    a positive number and the other blank, so no sheet shows a gap of -18,500.00 (exactly met:
+    差额 0)."""
+    if gap is None:
+        return None, None
+    return (gap, None) if gap >= 0 else (None, -gap)
+
+
+def incomplete_note(missing: Iterable[str]) -> str | None:
+    """The review's note on a roll-up that leaves out a member whose actual could not be read."""
+    cells = list(missing)
+    return "不完整，未合计：无法读取 " + "、".join(cells) if cells else None
+
+
 def target_columns(figures: Figures) -> list[Computed]:
     by_row: dict[int, TargetFigure] = {f.row: f for f in figures.targets}
 
@@ -169,7 +194,10 @@ def target_columns(figures: Figures) -> list[Computed]:
             figure = by_row.get(i)
             if figure is None:
                 return None
-            raw = getattr(figure, attribute)
+            if attribute in ("shortfall", "over"):
+                raw = split_gap(figure.gap)[attribute == "over"]
+            else:
+                raw = getattr(figure, attribute)
             return shown_money(raw, figures.money_unit) if figure.unit == "元" else raw
 
         return value
@@ -200,7 +228,9 @@ def target_columns(figures: Figures) -> list[Computed]:
         Computed("日目标(工作日)", None, amount("daily"), format_of=format_of),
         Computed("实际完成", None, amount("actual"), fills="actual", format_of=format_of),
         Computed("达成率", PERCENT, get("attainment"), lines_of=pace_lines),
-        Computed("差额", None, amount("gap"), format_of=format_of),
+        # a shortfall under 差额 and an over-achievement under 超额, both positive, as the review
+        Computed("差额", None, amount("shortfall"), format_of=format_of),
+        Computed("超额", None, amount("over"), format_of=format_of),
         Computed("时间进度", PERCENT, get("elapsed")),
         Computed("进度状态", None, pace, status=True),
         Computed("预计期末完成", None, amount("projection"), format_of=format_of),
@@ -627,6 +657,8 @@ def _fill_sheet(
                 sheet.conditional_formatting.add(
                     area, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
                 )
+    if not has_print_setup(sheet):  # the owner's own print setup is theirs to keep (README)
+        print_setup(sheet, next_column - 1, max(last_row, sheet.max_row), header_row)
 
 
 def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
@@ -657,7 +689,11 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
             )
             cell.font = link_font
         set_text(sheet.cell(row, 5), issue.message())
+        sheet.cell(row, 5).alignment = WRAP
+        if height := wrapped_height([(issue.message(), 80)]):
+            sheet.row_dimensions[row].height = height
     sheet.auto_filter.ref = f"A1:E{max(row, 1)}"
+    print_setup(sheet, len(headers), row)
 
 
 # --- summary workbook ---------------------------------------------------------------------------------
@@ -685,9 +721,11 @@ def write_summary(figures: Figures, path: Path) -> None:
                 shown_money(f.target, unit),
                 shown_money(f.actual, unit),
                 Lined(f.attainment, attainment_lines(figures, f)),
+                *(shown_money(part, unit) for part in split_gap(f.gap)),
                 f.elapsed,
                 PACE_LABELS.get(f.pace or "", None),
                 shown_money(f.projection, unit),
+                incomplete_note(f.missing),
             )
             for f in targets
             if f.dimension_type == kind
@@ -701,12 +739,15 @@ def write_summary(figures: Figures, path: Path) -> None:
                 "目标",
                 "实际完成",
                 "达成率",
+                "差额",
+                "超额",
                 "时间进度",
                 "进度状态",
                 "预计期末完成",
+                "说明",
             ),
             rows,
-            (None, None, money, money, PERCENT, PERCENT, None, money),
+            (None, None, money, money, PERCENT, money, money, PERCENT, None, money, None),
             chart=("达成率", 5, 1) if rows else None,
         )
     # Every target's split: months add back to the target (money: the last month takes the
@@ -744,6 +785,8 @@ def write_summary(figures: Figures, path: Path) -> None:
                 shown_money(level["children_target"], unit),
                 shown_money(level["actual"], unit),
                 level["attainment"],
+                *(shown_money(part, unit) for part in split_gap(level["gap"])),  # type: ignore[arg-type]
+                incomplete_note(level["missing"]),  # type: ignore[arg-type]
             )
         )
         for child in level["children"]:
@@ -754,9 +797,19 @@ def write_summary(figures: Figures, path: Path) -> None:
     _table(
         workbook,
         "层级汇总",
-        ("区域 › 小组 › 个人", "层级", "目标", "下级目标合计", "实际完成", "达成率"),
+        (
+            "区域 › 小组 › 个人",
+            "层级",
+            "目标",
+            "下级目标合计",
+            "实际完成",
+            "达成率",
+            "差额",
+            "超额",
+            "说明",
+        ),
         flat,
-        (None, None, money, money, money, PERCENT),
+        (None, None, money, money, money, PERCENT, money, money, None),
     )
     _table(
         workbook,
@@ -935,14 +988,62 @@ def _table(
     sheet.freeze_panes = "A2"
     last = len(rows) + 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
+    _fit_widths(sheet, len(headers), last)
+    end = last
     if chart and rows:
-        name, column, categories = chart
-        bar = BarChart()
-        bar.title = f"{title} · {name}"
-        bar.y_axis.title = name
-        bar.height, bar.width = 8, max(16, min(40, len(rows) * 0.8))
-        bar.add_data(
-            Reference(sheet, min_col=column, min_row=1, max_row=last), titles_from_data=True
-        )
-        bar.set_categories(Reference(sheet, min_col=categories, min_row=2, max_row=last))
-        sheet.add_chart(bar, f"{get_column_letter(len(headers) + 2)}2")
+        end = _chart_below(sheet, title, chart, last, len(headers))
+    print_setup(sheet, len(headers), end)
+
+
+TEXT_MAX_CHARS = 48  # a text column is no wider; longer text wraps inside its cell
+
+
+def _fit_widths(sheet: Worksheet, columns: int, last: int) -> None:
+    """Columns as wide as what they hold (up to TEXT_MAX_CHARS, then wrapped): a printed page
+    shows each value whole, not cut off by the next cell or as ###."""
+    wrapped: dict[int, list[tuple[object, float]]] = defaultdict(list)
+    for column in range(1, columns + 1):
+        cells = [c for (c,) in sheet.iter_rows(2, last, column, column) if c.value is not None]
+        need = max((text_chars(c.value) + 2 for c in cells), default=0)
+        dimension = sheet.column_dimensions[get_column_letter(column)]
+        if need > dimension.width:
+            dimension.width = min(need, TEXT_MAX_CHARS)
+        if need > TEXT_MAX_CHARS:
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.alignment = WRAP
+                    wrapped[cell.row].append((cell.value, dimension.width))
+    for row, cells in wrapped.items():
+        if height := wrapped_height(cells):
+            sheet.row_dimensions[row].height = height
+
+
+CHART_CM = 8.0  # chart height
+ROW_CM = 0.53  # a default row (15 pt)
+PAGE_ROWS = 28  # default rows on a landscape A4 page at 100 %: fewer than on any page we print
+
+
+def _chart_below(
+    sheet: Worksheet, title: str, chart: tuple[str, int, int], last: int, columns: int
+) -> int:
+    """The chart under the table, as wide as the table, starting a page of its own unless
+    table and chart fit on the first page, so no chart is printed in two halves. A column with
+    no number gets no chart (an empty axis says nothing) but a line saying why. Returns the last
+    row the print area must hold."""
+    name, column, categories = chart
+    values = [sheet.cell(r, column).value for r in range(2, last + 1)]
+    if not any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values):
+        set_text(sheet.cell(last + 2, 1), f"未画「{name}」图：没有一行有{name}的数值。")
+        return last + 2
+    bar = BarChart()
+    bar.title = f"{title} · {name}"
+    bar.y_axis.title = name
+    bar.height, bar.width = CHART_CM, max(12.0, table_cm(sheet, columns) - 0.5)
+    bar.add_data(Reference(sheet, min_col=column, min_row=1, max_row=last), titles_from_data=True)
+    bar.set_categories(Reference(sheet, min_col=categories, min_row=2, max_row=last))
+    top = last + 2
+    chart_rows = int(CHART_CM / ROW_CM) + 2
+    if top + chart_rows > PAGE_ROWS:
+        sheet.row_breaks.append(Break(id=last + 1))
+    sheet.add_chart(bar, f"A{top}")
+    return top + chart_rows

@@ -70,6 +70,15 @@ CODES: dict[str, IssueType] = {
             'take effect); to use it, set templates = "templates" in salesbook.toml or pass '
             "--templates",
         ),
+        IssueType(
+            "SB-C005",
+            W,
+            "未设置公司名称，责任书和报告的甲方与页眉将印成「（公司名称）」；请在工作簿所在文件夹的 "
+            'salesbook.toml 中写一行 company = "贵公司全称"',
+            "No company name is set, so the letters and reports show the placeholder （公司名称） as "
+            'the company; add the line company = "Your Company Ltd." to salesbook.toml in the '
+            "folder of the workbooks",
+        ),
         # files
         IssueType(
             "SB-F001",

@@ -156,7 +156,15 @@ def org(tmp_path: Path) -> Path:
             ),
         },
     )
+    write_company(folder)
     return folder
+
+
+def write_company(folder: Path, company: str = "测试有限公司") -> Path:
+    """A salesbook.toml naming the company: without one every run warns SB-C005."""
+    path = folder / "salesbook.toml"
+    path.write_text(f'company = "{company}"\n', encoding="utf-8")
+    return path
 
 
 def validate_json(folder: Path, *args: str) -> tuple[int, dict]:
@@ -317,6 +325,7 @@ def seed_org(tmp_path: Path) -> Path:
             ),
         },
     )
+    write_company(folder)
     return folder
 
 

@@ -12,6 +12,7 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import (
@@ -200,6 +201,67 @@ def test_over_achievement_reads_over_not_a_negative_gap(quarter) -> None:
     assert "-18,500.00" not in review
 
 
+def sheet_rows(path: Path, sheet: str, key: str) -> dict[str, dict[str, object]]:
+    """A sheet read back as a user would: each row by its `key` column (the first row of a key
+    that repeats, e.g. 个人-李明's sales before its new customers), as {header: value}."""
+    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+    header = rows[0]
+    found: dict[str, dict[str, object]] = {}
+    for row in rows[1:]:
+        name = str(row[header.index(key)]).strip("\u3000")
+        found.setdefault(name, dict(zip(header, row, strict=True)))
+    return found
+
+
+def test_workbooks_show_over_and_short_as_the_review_does(tmp_path: Path, quarter) -> None:
+    output = quarter[0]
+    filled = sheet_rows(output / "workbooks/目标.xlsx", "目标分解", "目标维度")
+    south = filled["区域-华南区域"]
+    assert (south["差额"], south["超额"]) == (None, 18500)  # not a gap of -18,500
+    assert (filled["个人-李明"]["差额"], filled["个人-李明"]["超额"]) == (None, 18500)
+    assert filled["个人-王芳"]["差额"] is filled["个人-王芳"]["超额"] is None  # unreadable
+    summary = output / "汇总-2023Q4.xlsx"
+    for sheet, key, name in (
+        ("区域达成", "名称", "华南区域"),
+        ("层级汇总", "区域 › 小组 › 个人", "华南"),
+    ):
+        row = sheet_rows(summary, sheet, key)[name]
+        assert (row["差额"], row["超额"]) == (None, 18500), sheet
+    # a shortfall is a positive 差额 with 超额 blank: 赵强 at 81,500 of 100,000
+    folder = make_folder(tmp_path)
+    short = [row if row[0] != "赵强" else [*row[:2], "81500", *row[3:]] for row in APPRAISAL]
+    write_book(folder / "评估.xlsx", {"评估": (headers("appraisal"), short)})
+    run(folder, tmp_path / "short", "--no-pdf")
+    filled = sheet_rows(tmp_path / "short/workbooks/目标.xlsx", "目标分解", "目标维度")
+    assert (filled["区域-华南区域"]["差额"], filled["区域-华南区域"]["超额"]) == (18500, None)
+    summary = tmp_path / "short/汇总-2023Q4.xlsx"
+    for sheet, key, name in (
+        ("区域达成", "名称", "华南区域"),
+        ("个人达成", "名称", "赵强"),
+        ("层级汇总", "区域 › 小组 › 个人", "赵强"),
+    ):
+        row = sheet_rows(summary, sheet, key)[name]
+        assert (row["差额"], row["超额"]) == (18500, None), sheet
+    for path in (summary, tmp_path / "short/workbooks/目标.xlsx"):
+        numbers = openpyxl.load_workbook(path, read_only=True)
+        for sheet in numbers.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                assert not any(isinstance(v, (int, float)) and v == -18500 for v in row)
+
+
+def test_the_summary_roll_up_names_the_unreadable_member(quarter) -> None:
+    output = quarter[0]
+    summary = output / "汇总-2023Q4.xlsx"
+    note = "不完整，未合计：无法读取 王芳（评估.xlsx › 评估 › C3）"
+    east = sheet_rows(summary, "层级汇总", "区域 › 小组 › 个人")["华东"]
+    assert east["说明"] == note
+    assert east["目标"] == 400000
+    assert east["实际完成"] is east["达成率"] is None  # never 李明's 218,500 alone
+    assert east["差额"] is east["超额"] is None
+    assert sheet_rows(summary, "区域达成", "名称")["华东区域"]["说明"] == note
+    assert sheet_rows(summary, "层级汇总", "区域 › 小组 › 个人")["华南"]["说明"] is None
+
+
 # --- §5 documents only for people who can sign them ------------------------------------------------
 
 
@@ -278,13 +340,14 @@ def test_a_missing_part_is_named_and_the_weights_used_are_shown(quarter) -> None
     assert "无数据的评分项（主管定性评价）不计入" in sheet
 
 
-def test_init_templates_give_no_documents_for_their_placeholders(tmp_path: Path) -> None:
+def test_init_templates_give_documents_only_to_their_example_people(tmp_path: Path) -> None:
+    """init's example rows name example people on its example roster (张三, 李四, 张伟): the
+    documents go to them, and never to a placeholder file such as 评估单/2023Q4-_.pdf."""
     folder = tmp_path / "workbooks"
-    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["init", str(folder), "--period", "2023Q4"]).exit_code == 0
     output = tmp_path / "out"
-    said, _, issues = run(folder, output)
-    assert not (output / "评估单").exists()  # never 评估单/2023Q4-_.pdf for the example row's "*"
-    assert not (output / "责任书").exists()
-    withheld = {i["message"] for i in codes(issues, "SB-T014")}
-    assert "未生成个人业绩评估单「*」：是占位符，不是具体的人" in withheld
-    assert "个人业绩评估单2023Q4「*」：是占位符" in "".join(said.split())
+    run(folder, output)
+    sheets = sorted(p.name for p in (output / "评估单").iterdir())
+    letters = sorted(p.name for p in (output / "责任书").iterdir())
+    assert sheets == ["2023Q4-张三.pdf", "2023Q4-李四.pdf"]
+    assert letters == ["2023Q4-张三.pdf", "2023Q4-张伟.pdf", "2023Q4-李四.pdf"]

@@ -86,7 +86,7 @@ def test_summary_workbook_and_figures_json_agree(seed_org: Path, tmp_path: Path)
     ]
     regions = summary["区域达成"]
     assert regions.freeze_panes == "A2"
-    assert regions.auto_filter.ref == "A1:H3"
+    assert regions.auto_filter.ref == "A1:K3"  # with 差额, 超额 and 说明
     assert len(regions._charts) == 1
     rows = {r[0]: r for r in regions.iter_rows(min_row=2, values_only=True)}
     figures = json.loads((output / "figures.json").read_text(encoding="utf-8"))

@@ -88,7 +88,7 @@ def test_init_writes_one_blank_workbook_per_kind(tmp_path: Path) -> None:
 
 
 def test_init_template_has_headers_dropdowns_and_frozen_header(tmp_path: Path) -> None:
-    invoke("init", str(tmp_path))
+    invoke("init", str(tmp_path), "--period", "2026Q4")
     workbook = openpyxl.load_workbook(tmp_path / "客户跟进记录表.xlsx")
     sheet = workbook[FOLLOW_UP.zh]
     assert [c.value for c in sheet[1]] == headers("follow_up")
@@ -96,9 +96,9 @@ def test_init_template_has_headers_dropdowns_and_frozen_header(tmp_path: Path) -
     assert sheet.freeze_panes == "A2"
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert lists["D2:D1000"] == '"' + ",".join(c.value for c in CHANNELS) + '"'
-    # The seed's example row, its ISO date as a real date with a date format.
+    # The seed's example row moved into the quarter, its ISO date as a real date with a format.
     assert sheet["A2"].value == FOLLOW_UP.example_rows[0][0]
-    assert sheet["C2"].value == dt.datetime(2023, 10, 10)
+    assert sheet["C2"].value == dt.datetime(2026, 10, 10)
     assert sheet["C2"].number_format == "yyyy-mm-dd"
     assert sheet.column_dimensions["E"].width == FOLLOW_UP.column("summary").width
     appraisal = openpyxl.load_workbook(tmp_path / "销售业绩评估表.xlsx").active
@@ -110,13 +110,13 @@ def test_init_template_has_headers_dropdowns_and_frozen_header(tmp_path: Path) -
 @pytest.mark.parametrize("lang", ["zh", "zh-Hant", "en"])
 def test_init_templates_validate_without_errors(tmp_path: Path, lang: str) -> None:
     folder = tmp_path / lang
-    code, output = invoke("init", str(folder), "--lang", lang)
+    code, output = invoke("init", str(folder), "--lang", lang, "--period", "2026Q4")
     assert code == 0, output
     code, report = validate_json(folder)
     assert code == 0, report["issues"]
     assert report["counts"]["error"] == 0
-    # Only the placeholders (*, *经理) and the seed's own past due dates are warned about.
-    assert set(report["by_code"]) <= {"SB-V009", "SB-R002"}
+    # Only the company not yet set and an example action past its due date are warned about.
+    assert set(report["by_code"]) <= {"SB-C005", "SB-R002"}
     book = {kind.key: folder / f"{kind.title(lang)}.xlsx" for kind in WORKBOOKS}
     assert rows(book["targets"], ROSTER.title(lang))[0] == tuple(headers("roster", lang))
     follow_up = openpyxl.load_workbook(book["follow_up"])[FOLLOW_UP.title(lang)]

@@ -189,7 +189,7 @@ def test_a_templates_setting_outside_the_workbook_folder_is_refused(
         assert [i["location"] for i in issues if i["code"] == "SB-C003"] == [
             "salesbook.toml › 第2行"
         ], value
-    (org / "salesbook.toml").write_text('templates = "inside"\n', encoding="utf-8")
+    (org / "salesbook.toml").write_text('company = "甲"\ntemplates = "inside"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(org), "--json", "--today", TODAY])
     assert not [i for i in json.loads(result.stdout)["issues"] if i["code"].startswith("SB-C")]
 
