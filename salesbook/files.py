@@ -13,6 +13,7 @@ import ctypes.util
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,6 +32,10 @@ from salesbook.errors import SalesbookError
 class OutputError(SalesbookError):
     """An output cannot be written (folder not writable, file open in Excel, another run busy)."""
 
+
+# What no output file name may hold or be, on Linux, macOS or Windows (letters, filled copies).
+UNSAFE_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
+RESERVED_NAMES = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)

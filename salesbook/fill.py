@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import re
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -44,7 +43,7 @@ from salesbook.compute import (
     IndicatorFigure,
     TargetFigure,
 )
-from salesbook.files import save_workbook
+from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES, save_workbook
 from salesbook.formulas import reaches_out, scan_sheet
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import READ_MEMORY_BYTES, READ_TIMEOUT_S, Book, Source, _sheet_parts
@@ -548,8 +547,6 @@ def _reaching_name(value: object) -> bool:
 
 # --- output names -------------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r'[<>:"\\|?*\x00-\x1f\x7f-\x9f]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 MAX_NAME_BYTES = 200  # of 255 per name on Linux, macOS and Windows: room for a hash and suffix
 
 
@@ -566,8 +563,8 @@ def output_name(name: str, suffix: str = "") -> str:
 def _safe_part(part: str, last: bool = False) -> str:
     raw = part.encode("utf-8", "surrogateescape")  # a GBK name from unzip is not UTF-8
     text = unicodedata.normalize("NFC", raw.decode("utf-8", "replace"))
-    safe = _UNSAFE.sub("_", text).rstrip(". ") or "_"
-    if _RESERVED.match(safe):
+    safe = UNSAFE_IN_NAMES.sub("_", text).rstrip(". ") or "_"
+    if RESERVED_NAMES.match(safe):
         safe = "_" + safe
     if safe == part and len(raw) <= MAX_NAME_BYTES:
         return part

@@ -8,7 +8,6 @@ their own, and the per-owner files are page ranges cut from the combined PDF.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
 import unicodedata
 from collections import defaultdict
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salesbook.config import number_format_problem
+from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
 from salesbook.parallel import run_tasks
 from salesbook.render import (
     Renderer,
@@ -25,7 +25,7 @@ from salesbook.render import (
     page_ranges,
     split_pdf,
 )
-from salesbook.values import PLACEHOLDER, month_period, parse_period
+from salesbook.values import PLACEHOLDER, parse_period
 
 __all__ = ["PLACEHOLDER"]  # the one placeholder rule (values.py), re-exported for older imports
 
@@ -64,17 +64,6 @@ class LetterContext:
     signing_date: str  # the period's first day: letters are signed when targets are agreed
     file_stem: str = ""
     pages: int = 1
-
-
-def _period_months(label: str) -> list[str]:
-    period = parse_period(label)
-    months, year, month = [], period.start.year, period.start.month
-    while True:
-        current = month_period(year, month)
-        months.append(current.label)
-        if current.end >= period.end:
-            return months
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def _signs(figures: dict, period: str, owner: str) -> bool:
@@ -174,16 +163,14 @@ def on_paper(value: object, limit: int = PAPER_CHARS) -> str:
 
 # --- file names -------------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 MAX_NAME = 60  # characters of the owner part: whole paths stay well inside Windows' limits
 
 
 def safe_name(text: str) -> str:
     """A file-name part valid on Windows and macOS: no reserved characters or names, not too long."""
-    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip().rstrip(". ")
+    name = UNSAFE_IN_NAMES.sub("_", unicodedata.normalize("NFC", text)).strip().rstrip(". ")
     name = name[:MAX_NAME].rstrip(". ") or "_"
-    return "_" + name if _RESERVED.match(name) else name
+    return "_" + name if RESERVED_NAMES.match(name) else name
 
 
 def unique_file_stems(pairs: list[tuple[str, str]]) -> list[str]:
