@@ -291,8 +291,8 @@ WRAPPED = (
     ("salesbook.batch", "Folder.check", "Folder.check"),
     ("salesbook.batch", "check_book", "checks.check_book"),
     ("salesbook.batch", "sort_issues", "issues.sort_issues"),
-    ("salesbook.files", "save_workbook", "files.save_workbook"),
-    ("salesbook.report", "write_issue_workbook", "report.write_issue_workbook"),
+    ("salesbook.xlsx", "save_workbook", "xlsx.save_workbook"),
+    ("salesbook.issue_list", "write_issue_workbook", "issue_list.write_issue_workbook"),
     ("salesbook.fill", "write_summary", "fill.write_summary"),
     ("salesbook.compute", "jsonable", "compute.jsonable"),
     ("salesbook.fill", "fill_workbooks", "fill.fill_workbooks"),
@@ -312,7 +312,7 @@ def _detail(label: str, args: tuple, kwargs: dict) -> str | None:
     try:
         if label == "openpyxl.load_workbook":
             return Path(args[0]).name
-        if label == "files.save_workbook":
+        if label == "xlsx.save_workbook":
             return Path(args[1]).name
         if label == "fill._fill_sheet":
             return f"{args[1].sheet} ({len(args[3])} rows)"
@@ -455,8 +455,8 @@ def stage_of(event: dict[str, object]) -> str:
         return "compute (Folder.compute: resolve_period, ledger look-ups, compute.compute)"
     if label in ("Folder.check", "checks.target_period", "issues.sort_issues"):
         return "checks (target_period, Folder.check → check_book, sort_issues)"
-    if label == "report.write_issue_workbook":
-        return "issue workbook (report.write_issue_workbook)"
+    if label == "issue_list.write_issue_workbook":
+        return "issue workbook (issue_list.write_issue_workbook)"
     if label == "fill.write_summary":
         return "summary workbook (fill.write_summary)"
     if label in ("compute.jsonable", "json.dumps", "json.loads") or detail == "figures.json":

@@ -2,16 +2,10 @@
 
 __version__ = "0.1.0"
 
-from salesbook.batch import (
-    CheckResult,
-    Folder,
-    RunResult,
-    SalesbookError,
-    check_folder,
-    load,
-    run,
-)
+from salesbook.batch import Folder, RunResult, check_folder, load, run
+from salesbook.checks import CheckResult
 from salesbook.config import Config, load_config
+from salesbook.errors import SalesbookError
 from salesbook.issues import CODES, Issue, Location, Severity
 from salesbook.read import Book, Table, read_folder
 from salesbook.values import Period, parse_period

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from salesbook import __version__
-from salesbook.checks import check_book, target_period
+from salesbook.checks import CheckResult, check_book, target_period
 from salesbook.config import Config, company_missing, load_config, unused_templates
 from salesbook.errors import SalesbookError
 from salesbook.files import check_separate, output_lock, staged_output
@@ -29,23 +29,6 @@ from salesbook.values import Period
 
 if TYPE_CHECKING:
     from salesbook.manifest import Reuse
-
-
-@dataclass
-class CheckResult:
-    book: Book
-    issues: list[Issue]
-    period: Period | None
-    today: dt.date
-    counts: Counter = field(default_factory=Counter)
-
-    @property
-    def has_errors(self) -> bool:
-        return self.counts[Severity.ERROR] > 0
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.has_errors else 0
 
 
 @dataclass
@@ -304,7 +287,7 @@ def _run_staged(
     from salesbook import manifest as manifests
     from salesbook.compute import history_rows, jsonable
     from salesbook.fill import write_summary
-    from salesbook.report import write_issue_workbook
+    from salesbook.issue_list import write_issue_workbook
 
     folder = loaded.path
     figures = loaded.compute(period, as_of, working)

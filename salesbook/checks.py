@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from salesbook.issues import Issue
+from salesbook.issues import Issue, Severity
 from salesbook.read import Book, Table
-from salesbook.schemas import ACTIVE, DIMENSION_TYPES, DONE, REP_ROLE, REVIEW_CATEGORIES
+from salesbook.schemas import ACTIVE, DONE, REP_ROLE, REVIEW_CATEGORIES
 from salesbook.values import (
     PLACEHOLDER,
-    BadValue,
     Period,
     Quantity,
     choice_key,
-    clean_text,
-    parse_quantity,
+    split_dimension,
+    split_overall,
 )
 
 
@@ -97,23 +97,6 @@ def check_overall_targets(table: Table, context: Context) -> Iterator[Issue]:
                 yield Issue("SB-T008", table.location(i, "start"), {"period": period.label})
 
 
-_OVERALL = re.compile(
-    r"^(?P<metric>.*?)(?P<amount>[+-]?[\d,]*\.?\d+\s*(?:十万|百万|千万|万|亿|千)?"
-    r"\s*(?:元|个|人|家|单|户)?)$"
-)
-
-
-def split_overall(text: str) -> tuple[str, Quantity | None]:
-    """`季度销售额100万元` -> ("季度销售额", 1000000 元); no number -> (text, None)."""
-    match = _OVERALL.match(clean_text(text).replace(" ", ""))
-    if not match or not match["metric"]:
-        return clean_text(text), None
-    try:
-        return match["metric"], parse_quantity(match["amount"])
-    except BadValue:
-        return clean_text(text), None
-
-
 def overall_periods(book: Book) -> dict[str, Period]:
     """Overall-target text (`季度销售额100万元` and `季度销售额`) -> its period."""
     table = book.table("target_overall")
@@ -124,18 +107,6 @@ def overall_periods(book: Book) -> dict[str, Period]:
         if metric and isinstance(period, Period):
             found.setdefault(choice_key(metric), period)
     return found
-
-
-_DIMENSION_TYPE = {choice_key(s): c.value for c in DIMENSION_TYPES for s in c.spellings()}
-
-
-def split_dimension(text: str) -> tuple[str, str] | None:
-    """`区域-华东区域` -> ("区域", "华东区域"); also `区域：华东`, `区域/华东`; None if not that form."""
-    parts = re.split(r"\s*[-－—–:：/／]\s*", clean_text(text), maxsplit=1)
-    if len(parts) != 2 or not parts[1]:
-        return None
-    kind = _DIMENSION_TYPE.get(choice_key(parts[0]))
-    return (kind, parts[1]) if kind else None
 
 
 def check_breakdown(table: Table, context: Context) -> Iterator[Issue]:
@@ -397,3 +368,20 @@ CHECKS: tuple[tuple[str, Callable[[Table, Context], Iterator[Issue]]], ...] = (
     ("review_items", check_review_items),
     ("sales_plan", check_sales_plan),
 )
+
+
+@dataclass
+class CheckResult:
+    book: Book
+    issues: list[Issue]
+    period: Period | None
+    today: dt.date
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts[Severity.ERROR] > 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.has_errors else 0

@@ -16,9 +16,11 @@ from pathlib import Path
 import click
 
 from salesbook import __version__
-from salesbook.batch import CheckResult, RunResult, SalesbookError, check_folder, run
+from salesbook.batch import RunResult, check_folder, run
+from salesbook.checks import CheckResult
+from salesbook.errors import BadValue, SalesbookError
 from salesbook.issues import CODES, Severity, terminal_text
-from salesbook.values import BadValue, Period, parse_date, parse_period
+from salesbook.values import Period, parse_date, parse_period
 
 LANGS = click.Choice(["zh", "en"])
 
@@ -156,7 +158,7 @@ def validate(
     """
     result = check_folder(folder, period=period, today=today, jobs=jobs)
     if as_json:
-        from salesbook.report import issues_json
+        from salesbook.issue_list import issues_json
 
         click.echo(json.dumps(issues_json(result, lang), ensure_ascii=False, indent=2))
     else:

@@ -14,14 +14,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from salesbook.checks import split_dimension, split_overall
 from salesbook.config import Config
+from salesbook.errors import BadValue
 from salesbook.issues import Issue
 from salesbook.read import Book, Table
 from salesbook.schemas import ACTIVE, DONE, REP_ROLE, STAGES, VISIT
 from salesbook.shown import shown, shown_percent
 from salesbook.values import (
-    BadValue,
     Period,
     Quantity,
     Threshold,
@@ -32,6 +31,8 @@ from salesbook.values import (
     parse_quantity,
     parse_threshold,
     quarter_period,
+    split_dimension,
+    split_overall,
     year_period,
 )
 from salesbook.workdays import WorkCalendar
@@ -850,8 +851,6 @@ def compute_follow_ups(
 
 
 # --- appraisal (SPEC §1.3) -------------------------------------------------------------------------
-
-GRADE_ORDER = ("优秀", "良好", "待改进")
 
 
 @dataclass

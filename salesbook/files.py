@@ -1,7 +1,6 @@
 """Writing outputs so that nothing is lost or half-written, and equal content gives equal bytes.
 
 - `write_atomically`: one file, written beside its target and moved into place.
-- `save_workbook`: an openpyxl workbook with fixed dates and zip timestamps (openpyxl stamps the clock).
 - `staged_output`: a whole output folder, built beside the target under a lock and swapped in at
   the end, so readers see the old folder or the new one, never a mix.
 """
@@ -10,28 +9,19 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import datetime as dt
 import hashlib
 import os
 import re
 import shutil
 import sys
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 
-from salesbook.errors import SalesbookError
-
-
-class OutputError(SalesbookError):
-    """An output cannot be written (folder not writable, file open in Excel, another run busy)."""
-
+from salesbook.errors import OutputError
 
 # What no output file name may hold or be, on Linux, macOS or Windows (letters, filled copies).
 UNSAFE_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
@@ -63,60 +53,6 @@ def sha256(path: Path) -> str:
         while block := stream.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-# --- reproducible workbooks ----------------------------------------------------------------------
-
-
-class _StableZip(zipfile.ZipFile):
-    """A zip whose parts carry one fixed timestamp: openpyxl stamps each part with the clock."""
-
-    def __init__(self, file: Path, stamp: dt.datetime) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self.stamp = stamp.timetuple()[:6]
-
-    def writestr(
-        self,
-        zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: bytes | str,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.stamp)
-            info.compress_type = self.compression
-            info.create_system = 3  # the same bytes whichever system writes them
-            info.external_attr = 0o600 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(
-        self,
-        filename: str | Path,
-        arcname: str | None = None,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        # openpyxl adds each worksheet from a temporary file, whose mtime would end up in the zip.
-        name = arcname or Path(filename).name
-        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
-
-
-def save_workbook(workbook: Workbook, path: Path, stamp: dt.date | dt.datetime) -> None:
-    """Save with fixed document dates and zip timestamps, so equal content gives equal bytes."""
-    if not isinstance(stamp, dt.datetime):
-        stamp = dt.datetime.combine(stamp, dt.time())
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = "salesbook"
-    workbook.properties.lastModifiedBy = "salesbook"
-
-    def write(target: Path) -> None:
-        with _StableZip(target, stamp) as archive:
-            # ExcelWriter directly: openpyxl's save_workbook overwrites `modified` with the clock.
-            ExcelWriter(workbook, archive).save()
-
-    write_atomically(path, write)
 
 
 # --- the output folder as one unit ---------------------------------------------------------------

@@ -43,21 +43,22 @@ from salesbook.compute import (
     IndicatorFigure,
     TargetFigure,
 )
-from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES, save_workbook
+from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
 from salesbook.formulas import reaches_out, scan_sheet
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import READ_MEMORY_BYTES, READ_TIMEOUT_S, Book, Source, _sheet_parts
-from salesbook.report import (
+from salesbook.shown import percent_format, score_format, shown, shown_percent
+from salesbook.xlsx import (
     FILLS,
     WRAP,
     has_print_setup,
     print_setup,
+    save_workbook,
     set_text,
     table_cm,
     text_chars,
     wrapped_height,
 )
-from salesbook.shown import percent_format, score_format, shown, shown_percent
 
 PERCENT = "0.0%"
 MONEY = "#,##0.00"
@@ -149,10 +150,6 @@ def shown_money(value: Decimal | None, money_unit: str) -> Decimal | None:
 
 def money_format(money_unit: str) -> str:
     return '#,##0.00"万元"' if money_unit == "万元" else MONEY
-
-
-def _money_or_count(unit: str | None) -> str:
-    return MONEY if unit == "元" else "#,##0.##"
 
 
 def split_gap(gap: Decimal | None) -> tuple[Decimal | None, Decimal | None]:

@@ -16,9 +16,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from salesbook.errors import SalesbookError
+from salesbook.errors import BadValue, HistoryError
 from salesbook.values import (
-    BadValue,
     Period,
     month_period,
     parse_period,
@@ -55,10 +54,6 @@ TABLES = {
     "letters": ("period", "owner", "seq"),
     "figures": ("period", "scope", "name", "metric", "value"),
 }
-
-
-class HistoryError(SalesbookError):
-    """The history file is not a salesbook history database."""
 
 
 def check(path: Path) -> None:

@@ -306,7 +306,6 @@ def _append_blank_page(path: Path) -> None:
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(path))
     last = writer.pages[-1]
     writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
-    writer._ID = None  # no random file identifier: same inputs, same bytes
     with path.open("wb") as stream:
         writer.write(stream)
 

@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from salesbook.errors import BadValue
 from salesbook.formulas import Reach, scan_sheet
 from salesbook.issues import Issue, Location
 from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, SheetSchema
 from salesbook.values import (
     PLACEHOLDER,
-    BadValue,
     choice_key,
     clean_text,
     column_letter,

@@ -23,16 +23,12 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from salesbook.errors import SalesbookError
+from salesbook.errors import RenderError, SalesbookError
 from salesbook.shown import shown, shown_percent
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")  # the families print.css asks for
 FONT_PACKAGE = "fonts-noto-cjk"
-
-
-class RenderError(SalesbookError):
-    """A document cannot be rendered faithfully (missing glyphs, a forbidden resource)."""
 
 
 # --- values as printed ---------------------------------------------------------------------------
@@ -411,7 +407,6 @@ def concatenate_pdfs(parts: list[Path], combined: Path) -> None:
     writer = pypdf.PdfWriter()
     for part in parts:
         writer.append(part)
-    writer._ID = None  # no random file identifier: same inputs, same bytes
     with combined.open("wb") as stream:
         writer.write(stream)
 
@@ -452,7 +447,6 @@ def split_pdf(combined: Path, pieces: list[tuple[Path, range, str, str]]) -> lis
             writer.add_page(reader.pages[index])
         writer.add_outline_item(title=bookmark, page_number=0)
         writer.add_metadata({"/Title": title})
-        writer._ID = None  # no random file identifier: same inputs, same bytes
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as stream:
             writer.write(stream)

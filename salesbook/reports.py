@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
 from salesbook.compute import PACE_LABELS, REASSIGN_LABELS, STATUS_LABELS, pace_of, ratio
+from salesbook.errors import BadValue
 from salesbook.letters import (
     CHUNK,
     NAME_CHARS,
@@ -47,7 +48,7 @@ from salesbook.schemas import (
     Choice,
 )
 from salesbook.shown import places_of, shown
-from salesbook.values import BadValue, Period, parse_period
+from salesbook.values import Period, parse_period
 
 if TYPE_CHECKING:
     pass

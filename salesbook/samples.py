@@ -17,11 +17,8 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from salesbook.batch import SalesbookError
-from salesbook.checks import split_dimension, split_overall
 from salesbook.config import CONFIG_NAME, commented_toml
-from salesbook.files import save_workbook
-from salesbook.report import set_text
+from salesbook.errors import SalesbookError
 from salesbook.schemas import (
     APPRAISAL,
     CHANNELS,
@@ -61,8 +58,11 @@ from salesbook.values import (
     parse_quantity,
     parse_threshold,
     quarter_period,
+    split_dimension,
+    split_overall,
     year_period,
 )
+from salesbook.xlsx import save_workbook, set_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet

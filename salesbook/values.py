@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-
-class BadValue(ValueError):
-    """The value cannot be read as the expected type."""
-
+from salesbook.errors import BadValue
+from salesbook.schemas import DIMENSION_TYPES
 
 # --- text -----------------------------------------------------------------------------------------
 
@@ -289,6 +287,37 @@ def _plain_number(text: str) -> str:
     if not text or not _NUMBER.match(text) or text in {"+", "-", "."}:
         raise BadValue(text)
     return text.replace(",", "")
+
+
+# --- compound target cells (目标分解表: 总体目标, 目标维度) -----------------------------------------
+
+_OVERALL = re.compile(
+    r"^(?P<metric>.*?)(?P<amount>[+-]?[\d,]*\.?\d+\s*(?:十万|百万|千万|万|亿|千)?"
+    r"\s*(?:元|个|人|家|单|户)?)$"
+)
+
+
+def split_overall(text: str) -> tuple[str, Quantity | None]:
+    """`季度销售额100万元` -> ("季度销售额", 1000000 元); no number -> (text, None)."""
+    match = _OVERALL.match(clean_text(text).replace(" ", ""))
+    if not match or not match["metric"]:
+        return clean_text(text), None
+    try:
+        return match["metric"], parse_quantity(match["amount"])
+    except BadValue:
+        return clean_text(text), None
+
+
+_DIMENSION_TYPE = {choice_key(s): c.value for c in DIMENSION_TYPES for s in c.spellings()}
+
+
+def split_dimension(text: str) -> tuple[str, str] | None:
+    """`区域-华东区域` -> ("区域", "华东区域"); also `区域：华东`, `区域/华东`; None if not that form."""
+    parts = re.split(r"\s*[-－—–:：/／]\s*", clean_text(text), maxsplit=1)
+    if len(parts) != 2 or not parts[1]:
+        return None
+    kind = _DIMENSION_TYPE.get(choice_key(parts[0]))
+    return (kind, parts[1]) if kind else None
 
 
 # --- measures and thresholds (health metrics, SPEC §1.4) ----------------------------------------

@@ -29,9 +29,11 @@ import watchfiles
 from watchfiles import Change
 
 from salesbook import batch
-from salesbook.batch import CheckResult, check_folder
+from salesbook.batch import check_folder
+from salesbook.checks import CheckResult
 from salesbook.errors import SalesbookError
 from salesbook.files import write_atomically
+from salesbook.issue_list import write_issue_workbook
 from salesbook.issues import Issue, Severity
 from salesbook.manifest import LIVE
 from salesbook.read import (
@@ -41,7 +43,6 @@ from salesbook.read import (
     is_workbook,
     printable_name,
 )
-from salesbook.report import write_issue_workbook
 
 REPORTS = LIVE  # OUTPUT/问题清单/<file>.xlsx, one issue list per input file, sub-folders mirrored
 SETTLE_S = 0.5  # a file must keep its size and mtime this long before it is read

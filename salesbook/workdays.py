@@ -47,14 +47,6 @@ class WorkCalendar:
         """Working days after `earlier` up to and including `later` (0 if later <= earlier)."""
         return self.workdays(earlier + dt.timedelta(days=1), later)
 
-    def add_workdays(self, day: dt.date, count: int) -> dt.date:
-        """The date `count` working days after `day`."""
-        while count > 0:
-            day += dt.timedelta(days=1)
-            if self.is_workday(day):
-                count -= 1
-        return day
-
     @property
     def name(self) -> str:
         if self.kind == "calendar":

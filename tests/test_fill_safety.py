@@ -19,8 +19,8 @@ from salesbook.cli import cli
 from salesbook.fill import output_name
 from salesbook.issues import terminal_text
 from salesbook.letters import on_paper
-from salesbook.report import set_text
 from salesbook.reports import review_context
+from salesbook.xlsx import set_text
 
 LOG = "10月跟进记录-华东(终版2).xlsx"
 

@@ -20,7 +20,8 @@ from click.testing import CliRunner, Result
 from conftest import TODAY, files_state
 
 from salesbook.cli import cli
-from salesbook.render import TEMPLATES, Renderer, RenderError, template_dirs
+from salesbook.errors import RenderError
+from salesbook.render import TEMPLATES, Renderer, template_dirs
 
 LETTERS = (TEMPLATES / "letters.html").read_text(encoding="utf-8")
 PIXEL = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'

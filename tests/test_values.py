@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from salesbook.errors import BadValue
 from salesbook.values import (
-    BadValue,
     Measure,
     header_key,
     parse_count,

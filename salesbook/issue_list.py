@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook import __version__
-from salesbook.files import save_workbook
+from salesbook.checks import CheckResult
 from salesbook.issues import CODES, Issue, Severity
-
-if TYPE_CHECKING:
-    from salesbook.batch import CheckResult
+from salesbook.xlsx import FILLS, TOP, WRAP, print_setup, save_workbook, set_text, wrapped_height
 
 JSON_FORMAT_VERSION = 1
-EXCEL_CELL_CHARS = 32_767
 
 
 def issues_json(result: CheckResult, lang: str = "zh") -> dict[str, object]:
@@ -53,106 +43,6 @@ HEADERS = {
     "en": ("Severity", "Code", "File", "Sheet", "Cell", "Location (click to open)", "Message"),
 }
 WIDTHS = (10, 10, 36, 16, 8, 48, 70)
-FILLS = {
-    Severity.ERROR: PatternFill("solid", fgColor="F8CBAD"),
-    Severity.WARNING: PatternFill("solid", fgColor="FFE699"),
-    Severity.INFO: PatternFill("solid", fgColor="DDEBF7"),
-}
-
-
-def set_text(cell: Cell, value: object) -> None:
-    """Text from a workbook stays text: `=HYPERLINK(…)` typed as a customer name is not a formula.
-
-    Characters a workbook cannot hold (ESC, BEL, other C0 controls) are shown as their visible
-    symbols (␛, ␇), and text past Excel's 32,767 characters per cell is cut with "…"."""
-    if isinstance(value, str):
-        if ILLEGAL_CHARACTERS_RE.search(value):
-            value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
-        if len(value) > EXCEL_CELL_CHARS:
-            value = value[: EXCEL_CELL_CHARS - 1] + "…"
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
-# --- printing -----------------------------------------------------------------------------------------
-
-A4 = 9  # OOXML paperSize
-DEFAULT_WIDTH = 8.43  # Excel's width (in characters) of a column without its own
-PORTRAIT_CHARS = 95  # character widths across A4 portrait at 100 % between default margins
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-LINE_PT = 15.0  # a default row's height, one line of text
-
-
-def text_chars(value: object) -> int:
-    """Roughly how many character widths a value takes in a cell (CJK counts two)."""
-    if isinstance(value, (Decimal, float)):
-        return len(f"{value:,.2f}")
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
-
-
-def wrapped_height(cells: Iterable[tuple[object, float]]) -> float | None:
-    """The height (points) of a row whose (value, column width) cells wrap, so every line shows
-    when printed; None when one line is enough. Spreadsheet programs do not all grow a row for
-    wrapped text on opening (LibreOffice keeps the default height), so the height is written."""
-    lines = max(
-        (math.ceil(text_chars(value) / max(width - 2, 1)) for value, width in cells if value),
-        default=1,
-    )
-    return LINE_PT * lines if lines > 1 else None
-
-
-def table_chars(sheet: Worksheet, columns: int) -> float:
-    """The width of columns A… in Excel's character units, as their column widths set it."""
-    total = 0.0
-    for column in range(1, columns + 1):
-        # .get: indexing the holder would add a column entry to the sheet
-        dimension = sheet.column_dimensions.get(get_column_letter(column))
-        total += dimension.width if dimension and dimension.customWidth else DEFAULT_WIDTH
-    return total
-
-
-def table_cm(sheet: Worksheet, columns: int) -> float:
-    """The same width in centimetres at 100 % (a character is 7 px plus 5 px padding, 96 dpi)."""
-    return (table_chars(sheet, columns) * 7 + 5 * columns) / 96 * 2.54
-
-
-def print_setup(sheet: Worksheet, columns: int, last_row: int, header_row: int = 1) -> None:
-    """How every sheet salesbook writes or adds prints: landscape when its columns are wider
-    than a portrait page, scaled to one page wide and as many pages tall as it needs, the header
-    row on every page, and the written range (A1 to the last column and row) as print area.
-
-    A paper size the sheet already has is kept, else A4. On a write-only sheet call it before the
-    first row is appended: the fit-to-page flag is written with the sheet's first lines."""
-    setup = sheet.page_setup
-    setup.orientation = "landscape" if table_chars(sheet, columns) > PORTRAIT_CHARS else "portrait"
-    setup.paperSize = setup.paperSize or A4
-    setup.fitToWidth, setup.fitToHeight = 1, 0  # 0: as many pages tall as the rows need
-    setup.scale = None
-    if sheet.sheet_properties.pageSetUpPr is None:
-        sheet.sheet_properties.pageSetUpPr = PageSetupProperties()
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.print_area = f"A1:{get_column_letter(max(columns, 1))}{max(last_row, header_row)}"
-
-
-def has_print_setup(sheet: Worksheet) -> bool:
-    """Whether the sheet's owner chose how it prints: a print area, print titles, page breaks,
-    fit to page, a scale or landscape. Portrait A4 at 100 % is what every spreadsheet program
-    writes for a sheet nobody set up, so it is not counted as a choice."""
-    setup = sheet.page_setup
-    properties = sheet.sheet_properties.pageSetUpPr
-    return bool(
-        sheet.print_area
-        or sheet.print_title_rows
-        or sheet.print_title_cols
-        or sheet.row_breaks.brk
-        or sheet.col_breaks.brk
-        or (properties is not None and properties.fitToPage)
-        or (setup.scale not in (None, 100))
-        or setup.orientation == "landscape"
-    )
 
 
 def write_issue_workbook(
