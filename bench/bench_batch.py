@@ -283,7 +283,8 @@ def prep_html(folder: Path, figures: Path, target: Path, chunk: int) -> dict[str
     chunk 0: everything joined as one HTML document, target/part-000.html. chunk N: one HTML
     document per N letters, per N appraisal sheets and per report, target/part-NNN.html."""
     from salesbook import reports
-    from salesbook.letters import assign_file_stems, letter_contexts
+    from salesbook.chunks import assign_file_stems
+    from salesbook.letters import letter_contexts
     from salesbook.render import Renderer, template_dirs
 
     started = time.perf_counter()

@@ -65,7 +65,8 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 WRITE_HTML = r"""
 import json, sys
 from pathlib import Path
-from salesbook.letters import assign_file_stems, letter_contexts
+from salesbook.chunks import assign_file_stems
+from salesbook.letters import letter_contexts
 from salesbook.render import Renderer, template_dirs
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])

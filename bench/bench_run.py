@@ -3,7 +3,7 @@
 For each number of reps (default 1000) the script
 
 1. makes the demo folder once and keeps it: `salesbook demo bench/data/demo-N --reps N`
-   (git-ignored; remade when salesbook/samples.py or schemas.py change);
+   (git-ignored; remade when salesbook/samples/ or schemas.py change);
 2. runs R interleaved repeats, each of three fresh processes, in an order rotated per repeat:
    - run:            `python -m salesbook run bench/data/demo-N -o TMP --today 2026-11-25
                      --no-pdf` (exit status 1 is normal: the demo has planted errors), timed from
@@ -60,7 +60,7 @@ from bench_validate import (
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 1.5 * 1024
 SALESBOOK = PROJECT / "salesbook"
-DEMO_SOURCES = ("samples.py", "schemas.py")  # the demo generator and the seed rows it builds on
+DEMO_SOURCES = ("samples/*.py", "schemas.py")  # the demo generator and the seed rows it builds on
 EDITABLE = (".xlsx", ".xlsm", ".xltx", ".xltm")  # what fill_workbooks opens with openpyxl
 
 # --- data -----------------------------------------------------------------------------------------
@@ -74,15 +74,17 @@ def _digest(paths: Sequence[Path]) -> str:
 
 
 def code_fingerprint() -> dict[str, str]:
-    """A short hash per salesbook/*.py: shows whether the code changed during the bench."""
-    return {p.name: _digest([p]) for p in sorted(SALESBOOK.glob("*.py"))}
+    """A short hash per salesbook/**/*.py: shows whether the code changed during the bench."""
+    return {
+        p.relative_to(SALESBOOK).as_posix(): _digest([p]) for p in sorted(SALESBOOK.rglob("*.py"))
+    }
 
 
 def ensure_demo(reps: int) -> tuple[Path, dict[str, object]]:
     """bench/data/demo-N/, made once with `salesbook demo … --reps N` and reused after."""
     folder = DATA / f"demo-{reps}"
     meta_path = DATA / f"demo-{reps}.json"  # beside the folder: run reads the whole folder
-    generator = _digest([SALESBOOK / name for name in DEMO_SOURCES])
+    generator = _digest([p for pattern in DEMO_SOURCES for p in sorted(SALESBOOK.glob(pattern))])
     if folder.is_dir() and meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         files = meta.get("files", {})
@@ -130,7 +132,7 @@ def ensure_demo(reps: int) -> tuple[Path, dict[str, object]]:
 
 def input_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """Every input run reads (salesbook's own file finder), and the ones it fills with openpyxl."""
-    from salesbook.read import find_workbooks
+    from salesbook.sources import find_workbooks
 
     inputs = find_workbooks(folder)
     return inputs, [p for p in inputs if p.suffix.lower() in EDITABLE]
@@ -281,20 +283,21 @@ WRAPPED = (
     ("salesbook.ledger", "values", "ledger.values"),
     ("salesbook.ledger", "series", "ledger.series"),
     ("salesbook.compute", "compute", "compute.compute"),
-    ("salesbook.compute", "compute_targets", "compute.compute_targets"),
-    ("salesbook.compute", "compute_follow_ups", "compute.compute_follow_ups"),
-    ("salesbook.compute", "compute_appraisal", "compute.compute_appraisal"),
-    ("salesbook.compute", "compute_awards", "compute.compute_awards"),
-    ("salesbook.compute", "compute_health", "compute.compute_health"),
-    ("salesbook.compute", "compute_plans", "compute.compute_plans"),
+    ("salesbook.reconcile", "reconcile", "reconcile.reconcile"),
+    ("salesbook.compute.rollup", "compute_targets", "compute.compute_targets"),
+    ("salesbook.compute.rollup", "compute_follow_ups", "compute.compute_follow_ups"),
+    ("salesbook.compute.rollup", "compute_appraisal", "compute.compute_appraisal"),
+    ("salesbook.compute.rollup", "compute_awards", "compute.compute_awards"),
+    ("salesbook.compute.rollup", "compute_health", "compute.compute_health"),
+    ("salesbook.compute.rollup", "compute_plans", "compute.compute_plans"),
     ("salesbook.batch", "target_period", "checks.target_period"),
     ("salesbook.batch", "Folder.check", "Folder.check"),
     ("salesbook.batch", "check_book", "checks.check_book"),
     ("salesbook.batch", "sort_issues", "issues.sort_issues"),
     ("salesbook.xlsx", "save_workbook", "xlsx.save_workbook"),
     ("salesbook.issue_list", "write_issue_workbook", "issue_list.write_issue_workbook"),
-    ("salesbook.fill", "write_summary", "fill.write_summary"),
-    ("salesbook.compute", "jsonable", "compute.jsonable"),
+    ("salesbook.summary", "write_summary", "summary.write_summary"),
+    ("salesbook.compute.rollup", "jsonable", "compute.jsonable"),
     ("salesbook.fill", "fill_workbooks", "fill.fill_workbooks"),
     ("openpyxl", "load_workbook", "openpyxl.load_workbook"),
     ("salesbook.fill", "_rebuilt", "fill._rebuilt"),
@@ -457,8 +460,8 @@ def stage_of(event: dict[str, object]) -> str:
         return "checks (target_period, Folder.check → check_book, sort_issues)"
     if label == "issue_list.write_issue_workbook":
         return "issue workbook (issue_list.write_issue_workbook)"
-    if label == "fill.write_summary":
-        return "summary workbook (fill.write_summary)"
+    if label == "summary.write_summary":
+        return "summary workbook (summary.write_summary)"
     if label in ("compute.jsonable", "json.dumps", "json.loads") or detail == "figures.json":
         return "figures.json (jsonable, json.dumps, json.loads, write)"
     if label == "fill.fill_workbooks":

@@ -23,8 +23,9 @@ from salesbook.config import Config, company_missing, load_config, unused_templa
 from salesbook.errors import SalesbookError
 from salesbook.files import check_separate, output_lock, staged_output
 from salesbook.issues import Issue, Location, Severity, sort_issues
-from salesbook.parallel import Limits, run_tasks
-from salesbook.read import Book, find_workbooks, read_folder
+from salesbook.read import Book, read_folder
+from salesbook.runner import Limits, Task, run_tasks
+from salesbook.sources import find_workbooks
 from salesbook.values import Period
 
 if TYPE_CHECKING:
@@ -57,18 +58,22 @@ class Folder:
         as_of: dt.date | None = None,
         history: Path | None = None,
     ):
-        """All figures for `period` (default: the latest month with data) as of `as_of`."""
+        """All figures for `period` (default: the latest month with data) as of `as_of`, with
+        the issues that need them (reconcile) in `figures.issues`."""
         from salesbook import ledger
         from salesbook.compute import compute, resolve_period
+        from salesbook.reconcile import reconcile
 
         run = resolve_period(self.book, period, as_of)
         before = ledger.previous_period(run.period)
         previous = ledger.values(history, before, "person", "attainment")
         previous_actual = ledger.values(history, before, "person", "actual")  # 成长进步榜
         trends = ledger.series(history, run.period, "indicator", "value")
-        return compute(
+        figures = compute(
             self.book, self.config, run, previous or None, trends, previous_actual or None
         )
+        figures.issues = reconcile(self.book, figures, self.config)
+        return figures
 
 
 def workbooks_in(folder: Path, refused_only: bool = False) -> list[Path]:
@@ -285,9 +290,9 @@ def _run_staged(
     """Everything a run writes, into `stage`; `working` is this run's copy of the history."""
     from salesbook import ledger
     from salesbook import manifest as manifests
-    from salesbook.compute import history_rows, jsonable
-    from salesbook.fill import write_summary
+    from salesbook.compute import document_figures, figures_document, history_rows
     from salesbook.issue_list import write_issue_workbook
+    from salesbook.summary import write_summary
 
     folder = loaded.path
     figures = loaded.compute(period, as_of, working)
@@ -297,16 +302,10 @@ def _run_staged(
     check.counts = Counter(issue.severity for issue in check.issues)
     label = figures.run.period.label
     stamp = figures.run.as_of
-    document = {
-        "format": 1,
-        "salesbook": __version__,
-        "period": label,
-        "as_of": figures.run.as_of.isoformat(),
-        "config": loaded.config.as_dict(),
-        "figures": jsonable(figures),
-    }
+    document = figures_document(figures, loaded.config, __version__)
     text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
-    document = json.loads(text)  # the PDFs render from exactly what figures.json holds
+    document = json.loads(text)  # the PDFs render from exactly what figures.json holds,
+    document["figures"].update(document_figures(figures))  # and what only documents read
     (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
     figures_key = manifests.fingerprint(__version__, text)
     reuser = manifests.Reuse(output, previous, stage)
@@ -433,13 +432,12 @@ def fill_workbooks_reusing(
     if not to_fill:
         return found
 
-    def fill(name: str) -> Callable[[], list[Path] | str]:
-        return lambda: filling.fill_workbooks(
-            loaded.book, figures, issues, loaded.path, target, only={name}
-        )
-
+    arguments = (loaded.book, figures, issues, loaded.path, target)
     results = run_tasks(
-        [fill(name) for name, _ in to_fill],
+        [
+            Task(filling.fill_workbooks, arguments, {"only": {name}}, label=name)
+            for name, _ in to_fill
+        ],
         jobs,
         lambda _: progress.advance(),
         limits=Limits(filling.FILL_MEMORY_BYTES, filling.FILL_TIMEOUT_S),

@@ -269,7 +269,7 @@ def run_command(
 
 def echo_withheld(result: RunResult, lang: str, shown: int = 10) -> None:
     """The letters and appraisal sheets not made (SB-T014 in the issue list), and why."""
-    from salesbook.compute import DOCUMENT_NAMES, WITHHELD_REASONS
+    from salesbook.words import say
 
     withheld = (getattr(result.figures, "documents", None) or {}).get("withheld", [])
     if not withheld:
@@ -281,8 +281,8 @@ def echo_withheld(result: RunResult, lang: str, shown: int = 10) -> None:
         else f"{len(withheld)} documents not made (not a person on the roster, see SB-T014):"
     )
     for item in withheld[:shown]:
-        document = DOCUMENT_NAMES[item["document"]][0 if zh else 1]
-        reason = WITHHELD_REASONS[item["reason"]][0 if zh else 1]
+        document = say(f"document.{item['document']}", lang)
+        reason = say(f"withheld.{item['reason']}", lang)
         click.echo(
             f"  {document} {item['period']}「{item['name']}」：{reason}"
             if zh

@@ -1,5 +1,8 @@
 """salesbook.toml beside the workbooks -> Config. Every setting has a default and a help text.
 
+Each setting is declared once, on the Config field it fills (`setting(...)`): its TOML key,
+default (whose type is the type a value is read as), zh/en help and allowed values. SETTINGS, the
+README table, the commented salesbook.toml and `Config()` all come from that one declaration.
 Unknown keys and bad values are issues (file › line), in the same model as workbook problems, and
 the default is used in their place so one typo does not stop the monthly run.
 """
@@ -9,13 +12,16 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from salesbook.issues import Issue, Location
 
 CONFIG_NAME = "salesbook.toml"
+T = TypeVar("T", str, int, bool, Decimal)  # the types a setting can have
 
 
 @dataclass(frozen=True)
@@ -23,353 +29,58 @@ class Setting:
     """One documented setting: its TOML key, default and help text (datasette SETTINGS style)."""
 
     key: str  # dotted TOML key, e.g. "grades.excellent"
-    default: object
+    default: str | int | bool | Decimal  # a value is read as this type
     help_zh: str
     help_en: str
-    low: int | None = None  # a number setting's range, both ends allowed
-    high: int | None = None
+    span: tuple[int, int] | None = None  # a number setting's range, both ends allowed
     max_length: int = 1000  # a text setting's longest value in characters
+    choices: tuple[str, ...] = ()  # a text setting's only values
+    rule: Callable[[str], tuple[str, str] | None] | None = None  # why a text is refused (zh, en)
+    attr: str = ""  # the Config attribute it fills (set from the field it is declared on)
+    entry: str | None = None  # its key inside that attribute (the dict of scorecard weights)
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
 
     def allowed(self) -> str:
         """The values it takes, for the README and for SB-C003."""
-        if self.low is not None:
-            return f"{self.low}–{self.high}"
+        if self.span:
+            return f"{self.span[0]}–{self.span[1]}"
         if isinstance(self.default, bool):
             return "true / false"
-        choices = _CHOICES.get(_FIELDS.get(self.key, ""))
-        return " / ".join(choices) if choices else f"≤ {self.max_length} 字"
+        return " / ".join(self.choices) if self.choices else f"≤ {self.max_length} 字"
 
 
-COMPANY_PLACEHOLDER = "（公司名称）"  # printed until the admin sets `company` (SB-C005)
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "company",
-        COMPANY_PLACEHOLDER,
-        "公司名称，印在责任书与报告上",
-        "Company name on letters and reports",
-        max_length=100,
-    ),
-    Setting("money_unit", "元", "金额显示单位：元 或 万元", "Money shown in 元 or 万元"),
-    Setting(
-        "calendar",
-        "cn",
-        "工作日历：cn（中国法定节假日与调休）或 calendar（自然日）",
-        "Working-day calendar: cn (Chinese official holidays) or calendar (every day)",
-    ),
-    Setting(
-        "templates",
-        "",
-        "自己的模板文件夹，相对于 salesbook.toml 所在文件夹且须在其内（留空：只用内置模板）",
-        "Your own template folder, relative to the folder of salesbook.toml and inside it "
-        "(empty: built-in templates only)",
-    ),
-    Setting(
-        "follow_up.stale_days",
-        3,
-        "客户多少个工作日无更新即视为停滞",
-        "Working days without an update before a customer counts as stale",
-        low=0,
-        high=365,
-    ),
-    Setting(
-        "follow_up.backfill_days",
-        1,
-        "录入日期晚于跟进日期超过多少个工作日算补录",
-        "Working days after the follow-up date beyond which an entry is back-filled",
-        low=0,
-        high=365,
-    ),
-    Setting(
-        "follow_up.pool_days",
-        0,
-        "多少天未跟进将客户移入公海（0 表示不使用公海规则）",
-        "Days without follow-up before a customer returns to the shared pool (0: no pool rule)",
-        low=0,
-        high=3650,
-    ),
-    Setting(
-        "follow_up.visits_any_channel",
-        False,
-        "计划拜访是否计入所有沟通方式（否则只计上门拜访）",
-        "Count every channel as a visit against the plan (otherwise only 上门拜访)",
-    ),
-    Setting(
-        "pace.tolerance",
-        10,
-        "进度判定：达成率低于时间进度达到此百分点数（含）为落后，高于达到此数（含）为领先",
-        "Behind when attainment trails elapsed time by this many points or more; ahead when it "
-        "leads by this many or more",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.attainment",
-        40,
-        "评分权重：销售额达成率",
-        "Score weight: sales attainment",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.new_customers",
-        15,
-        "评分权重：新客户开发（对目标）",
-        "Score weight: new customers against target",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.retention",
-        15,
-        "评分权重：客户留存率",
-        "Score weight: retention",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.process_nodes",
-        10,
-        "评分权重：流程节点完成率",
-        "Score weight: process-node completion",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.record_completeness",
-        5,
-        "评分权重：CRM 信息完整度",
-        "Score weight: record completeness",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.qualitative",
-        15,
-        "评分权重：主管定性评价",
-        "Score weight: manager's assessment",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "scorecard.new_customer_target",
-        10,
-        "新客户开发满分对应的个数",
-        "New customers that earn the full new-customer part",
-        low=0,
-        high=100000,
-    ),
-    Setting(
-        "grades.excellent",
-        90,
-        "评为优秀的最低综合评分",
-        "Lowest score graded 优秀 (excellent)",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "grades.good",
-        80,
-        "评为良好的最低综合评分（更低为待改进）",
-        "Lowest score graded 良好 (good); below it 待改进 (needs work)",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "awards.star_min_attainment",
-        100,
-        "销售之星的达成率门槛（%）",
-        "Attainment (%) a 销售之星 must reach",
-        low=0,
-        high=1000,
-    ),
-    Setting(
-        "awards.improvement_min_points",
-        5,
-        "最佳进步奖要求的达成率提升（百分点）",
-        "Attainment gain (points) needed for 最佳进步奖",
-        low=0,
-        high=1000,
-    ),
-    Setting(
-        "awards.growth_board_size",
-        5,
-        "成长进步榜上榜人数",
-        "People on the 成长进步榜",
-        low=0,
-        high=100,
-    ),
-    Setting(
-        "letters.number_format",
-        "XS-{period}-{seq:03d}",
-        "责任书编号格式",
-        "Document-number format of the letters",
-        max_length=100,
-    ),
-    Setting(
-        "letters.reward",
-        "完成目标的，按公司销售激励制度发放绩效奖金；超额完成部分另行奖励。",
-        "责任书奖励条款",
-        "Reward clause of the letters",
-        max_length=2000,
-    ),
-    Setting(
-        "letters.penalty",
-        "未完成目标的，按差额比例扣减当期绩效奖金，并制定改进计划。",
-        "责任书惩罚条款",
-        "Penalty clause of the letters",
-        max_length=2000,
-    ),
-)
-SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+_DECLARED = "salesbook.settings"  # the metadata key of a Config field that is a setting
 
 
-@dataclass(frozen=True)
-class Config:
-    """All settings, read once and passed down."""
-
-    company: str = COMPANY_PLACEHOLDER
-    money_unit: str = "元"
-    calendar: str = "cn"
-    templates: str = ""  # as written in salesbook.toml; see template_folder()
-    stale_days: int = 3
-    backfill_days: int = 1
-    pool_days: int = 0
-    visits_any_channel: bool = False
-    pace_tolerance: Decimal = Decimal(10)
-    weights: dict[str, Decimal] = field(default_factory=dict)
-    new_customer_target: int = 10
-    grade_excellent: Decimal = Decimal(90)
-    grade_good: Decimal = Decimal(80)
-    star_min_attainment: Decimal = Decimal(100)
-    improvement_min_points: Decimal = Decimal(5)
-    growth_board_size: int = 5
-    letter_number_format: str = "XS-{period}-{seq:03d}"
-    letter_reward: str = ""
-    letter_penalty: str = ""
-    source: str | None = None  # the file read, for messages and the manifest
-
-    def template_folder(self, folder: Path) -> Path | None:
-        """The template folder the `templates` setting names (already checked), if any."""
-        return Path(folder) / self.templates if self.templates else None
-
-    def as_dict(self) -> dict[str, object]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+def setting(
+    key: str,
+    default: T,
+    help_zh: str,
+    help_en: str,
+    *,
+    span: tuple[int, int] | None = None,
+    max_length: int = 1000,
+    choices: tuple[str, ...] = (),
+    rule: Callable[[str], tuple[str, str] | None] | None = None,
+) -> T:
+    """A Config field that is the salesbook.toml setting `key` (its one declaration)."""
+    declared = Setting(key, default, help_zh, help_en, span, max_length, choices, rule)
+    return field(default=default, metadata={_DECLARED: (declared,)})
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-_FIELDS = {  # TOML key -> Config field
-    "company": "company",
-    "money_unit": "money_unit",
-    "calendar": "calendar",
-    "templates": "templates",
-    "follow_up.stale_days": "stale_days",
-    "follow_up.backfill_days": "backfill_days",
-    "follow_up.pool_days": "pool_days",
-    "follow_up.visits_any_channel": "visits_any_channel",
-    "pace.tolerance": "pace_tolerance",
-    "scorecard.new_customer_target": "new_customer_target",
-    "grades.excellent": "grade_excellent",
-    "grades.good": "grade_good",
-    "awards.star_min_attainment": "star_min_attainment",
-    "awards.improvement_min_points": "improvement_min_points",
-    "awards.growth_board_size": "growth_board_size",
-    "letters.number_format": "letter_number_format",
-    "letters.reward": "letter_reward",
-    "letters.penalty": "letter_penalty",
-}
-WEIGHT_KEYS = (
-    "attainment",
-    "new_customers",
-    "retention",
-    "process_nodes",
-    "record_completeness",
-    "qualitative",
-)
-_CHOICES = {"money_unit": ("元", "万元"), "calendar": ("cn", "calendar")}
-
-
-def default_config() -> Config:
-    values: dict[str, object] = {}
-    for key, name in _FIELDS.items():
-        values[name] = _coerce(SETTINGS_BY_KEY[key].default, type(_field_default(name)))
-    weights = {k: Decimal(str(SETTINGS_BY_KEY[f"scorecard.{k}"].default)) for k in WEIGHT_KEYS}
-    return Config(**values, weights=weights)
-
-
-def _field_default(name: str) -> object:
-    return next(f.default for f in fields(Config) if f.name == name)
-
-
-class _Invalid(ValueError):
-    """A value that cannot be used, with the rule it breaks in both languages."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.rule = {"zh": zh, "en": en}
-
-
-def _coerce(value: object, kind: type) -> object:
-    """A TOML value as the field's type; raises ValueError (_Invalid) when it cannot be."""
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise _Invalid("应为 true 或 false", "must be true or false")
-        return value
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Invalid("应为整数", "must be a whole number")
-        return value
-    if kind is Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise _Invalid("应为数字", "must be a number")
-        try:  # TOML gives inf and nan as floats, and "10" is taken as written
-            number = Decimal(str(value).strip())
-        except ArithmeticError:
-            raise _Invalid("应为数字", "must be a number") from None
-        if not number.is_finite():
-            raise _Invalid("应为有限的数字", "must be a finite number")
-        return number
-    if not isinstance(value, str):
-        raise _Invalid("应为文字（加引号）", "must be text in quotes")
-    return value
-
-
-def _check(setting: Setting, value: object) -> None:
-    """Raise _Invalid unless `value` (already of the field's type) is in the setting's range."""
-    if setting.low is not None and setting.high is not None:
-        if not setting.low <= value <= setting.high:  # type: ignore[operator]
-            raise _Invalid(
-                f"应在 {setting.low} 到 {setting.high} 之间",
-                f"must be from {setting.low} to {setting.high}",
-            )
-        return
-    if not isinstance(value, str):
-        return
-    name = _FIELDS.get(setting.key)
-    if name in _CHOICES:
-        if value not in _CHOICES[name]:
-            choices = " / ".join(_CHOICES[name])
-            raise _Invalid(f"只能是 {choices}", f"must be one of {choices}")
-        return
-    if not value.strip() and setting.default:
-        raise _Invalid("不能为空", "must not be empty")
-    if len(value) > setting.max_length:
-        raise _Invalid(
-            f"最长 {setting.max_length} 个字符", f"at most {setting.max_length} characters"
-        )
-    if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in value):
-        raise _Invalid("不能含控制字符", "must not contain control characters")
-    if name == "letter_number_format":
-        problem = number_format_problem(value)
-        if problem:
-            raise _Invalid(*problem)
+def weight_settings(table: str, *weights: tuple[str, int, str, str]) -> dict[str, Decimal]:
+    """A dict field of score weights 0–100, one setting `table.name` per (name, default, zh, en)."""
+    declared = tuple(
+        Setting(f"{table}.{name}", Decimal(default), zh, en, span=(0, 100), entry=name)
+        for name, default, zh, en in weights
+    )
+    return field(
+        default_factory=lambda: {name: Decimal(default) for name, default, _, _ in weights},
+        metadata={_DECLARED: declared},
+    )
 
 
 NUMBER_FIELDS = ("period", "seq", "owner")
@@ -406,6 +117,252 @@ def number_format_problem(text: str) -> tuple[str, str] | None:
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return ("格式与编号不符，如 {period:d}", "the spec does not fit the value, e.g. {period:d}")
     return None
+
+
+COMPANY_PLACEHOLDER = "（公司名称）"  # printed until the admin sets `company` (SB-C005)
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings, read once and passed down; each field is declared as its setting, in the
+    order of the README table and of the commented salesbook.toml."""
+
+    company: str = setting(
+        "company",
+        COMPANY_PLACEHOLDER,
+        "公司名称，印在责任书与报告上",
+        "Company name on letters and reports",
+        max_length=100,
+    )
+    money_unit: str = setting(
+        "money_unit",
+        "元",
+        "金额显示单位：「元」或「万元」",
+        "Money shown in 元 or 万元",
+        choices=("元", "万元"),
+    )
+    calendar: str = setting(
+        "calendar",
+        "cn",
+        "工作日历：cn（中国法定节假日与调休）或 calendar（自然日）",
+        "Working-day calendar: cn (Chinese official holidays) or calendar (every day)",
+        choices=("cn", "calendar"),
+    )
+    templates: str = setting(  # as written in salesbook.toml; see template_folder()
+        "templates",
+        "",
+        "自己的模板文件夹，相对于 salesbook.toml 所在文件夹且须在其内（留空：只用内置模板）",
+        "Your own template folder, relative to the folder of salesbook.toml and inside it "
+        "(empty: built-in templates only)",
+    )
+    stale_days: int = setting(
+        "follow_up.stale_days",
+        3,
+        "客户多少个工作日无更新即视为停滞",
+        "Working days without an update before a customer counts as stale",
+        span=(0, 365),
+    )
+    backfill_days: int = setting(
+        "follow_up.backfill_days",
+        1,
+        "录入日期晚于跟进日期超过多少个工作日算补录",
+        "Working days after the follow-up date beyond which an entry is back-filled",
+        span=(0, 365),
+    )
+    pool_days: int = setting(
+        "follow_up.pool_days",
+        0,
+        "多少天未跟进将客户移入公海（0 表示不使用公海规则）",
+        "Days without follow-up before a customer returns to the shared pool (0: no pool rule)",
+        span=(0, 3650),
+    )
+    visits_any_channel: bool = setting(
+        "follow_up.visits_any_channel",
+        False,
+        "计划拜访是否计入所有沟通方式（否则只计「上门拜访」）",
+        "Count every channel as a visit against the plan (otherwise only 上门拜访)",
+    )
+    pace_tolerance: Decimal = setting(
+        "pace.tolerance",
+        Decimal(10),
+        "进度判定：达成率低于时间进度达到此百分点数（含）为落后，高于达到此数（含）为领先",
+        "Behind when attainment trails elapsed time by this many points or more; ahead when it "
+        "leads by this many or more",
+        span=(0, 100),
+    )
+    weights: dict[str, Decimal] = weight_settings(
+        "scorecard",
+        ("attainment", 40, "评分权重：销售额达成率", "Score weight: sales attainment"),
+        (
+            "new_customers",
+            15,
+            "评分权重：新客户开发（对目标）",
+            "Score weight: new customers against target",
+        ),
+        ("retention", 15, "评分权重：客户留存率", "Score weight: retention"),
+        ("process_nodes", 10, "评分权重：流程节点完成率", "Score weight: process-node completion"),
+        (
+            "record_completeness",
+            5,
+            "评分权重：CRM 信息完整度",
+            "Score weight: record completeness",
+        ),
+        ("qualitative", 15, "评分权重：主管定性评价", "Score weight: manager's assessment"),
+    )
+    new_customer_target: int = setting(
+        "scorecard.new_customer_target",
+        10,
+        "新客户开发满分对应的个数",
+        "New customers that earn the full new-customer part",
+        span=(0, 100000),
+    )
+    grade_excellent: Decimal = setting(
+        "grades.excellent",
+        Decimal(90),
+        "评为「优秀」的最低综合评分",
+        "Lowest score graded 优秀 (excellent)",
+        span=(0, 100),
+    )
+    grade_good: Decimal = setting(
+        "grades.good",
+        Decimal(80),
+        "评为「良好」的最低综合评分（更低为「待改进」）",
+        "Lowest score graded 良好 (good); below it 待改进 (needs work)",
+        span=(0, 100),
+    )
+    star_min_attainment: Decimal = setting(
+        "awards.star_min_attainment",
+        Decimal(100),
+        "「销售之星」的达成率门槛（%）",
+        "Attainment (%) a 销售之星 must reach",
+        span=(0, 1000),
+    )
+    improvement_min_points: Decimal = setting(
+        "awards.improvement_min_points",
+        Decimal(5),
+        "「最佳进步奖」要求的达成率提升（百分点）",
+        "Attainment gain (points) needed for 最佳进步奖",
+        span=(0, 1000),
+    )
+    growth_board_size: int = setting(
+        "awards.growth_board_size",
+        5,
+        "「成长进步榜」上榜人数",
+        "People on the 成长进步榜",
+        span=(0, 100),
+    )
+    letter_number_format: str = setting(
+        "letters.number_format",
+        "XS-{period}-{seq:03d}",
+        "责任书编号格式",
+        "Document-number format of the letters",
+        max_length=100,
+        rule=number_format_problem,
+    )
+    letter_reward: str = setting(
+        "letters.reward",
+        "完成目标的，按公司销售激励制度发放绩效奖金；超额完成部分另行奖励。",
+        "责任书奖励条款",
+        "Reward clause of the letters",
+        max_length=2000,
+    )
+    letter_penalty: str = setting(
+        "letters.penalty",
+        "未完成目标的，按差额比例扣减当期绩效奖金，并制定改进计划。",
+        "责任书惩罚条款",
+        "Penalty clause of the letters",
+        max_length=2000,
+    )
+    source: str | None = None  # the file read, for messages and the manifest (not a setting)
+
+    def template_folder(self, folder: Path) -> Path | None:
+        """The template folder the `templates` setting names (already checked), if any."""
+        return Path(folder) / self.templates if self.templates else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    replace(declared, attr=f.name)
+    for f in fields(Config)
+    for declared in f.metadata.get(_DECLARED, ())
+)
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+WEIGHT_KEYS = tuple(s.entry for s in SETTINGS if s.entry)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def default_config() -> Config:
+    """The settings a run uses when there is no salesbook.toml (the same as `Config()`)."""
+    return Config()
+
+
+class _Invalid(ValueError):
+    """A value that cannot be used, with the rule it breaks in both languages."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.rule = {"zh": zh, "en": en}
+
+
+def _coerce(value: object, kind: type) -> object:
+    """A TOML value as the setting's type; raises ValueError (_Invalid) when it cannot be."""
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise _Invalid("应为 true 或 false", "must be true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid("应为整数", "must be a whole number")
+        return value
+    if kind is Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise _Invalid("应为数字", "must be a number")
+        try:  # TOML gives inf and nan as floats, and "10" is taken as written
+            number = Decimal(str(value).strip())
+        except ArithmeticError:
+            raise _Invalid("应为数字", "must be a number") from None
+        if not number.is_finite():
+            raise _Invalid("应为有限的数字", "must be a finite number")
+        return number
+    if not isinstance(value, str):
+        raise _Invalid("应为文字（加引号）", "must be text in quotes")
+    return value
+
+
+def _check(setting: Setting, value: object) -> None:
+    """Raise _Invalid unless `value` (already of the setting's type) is in the setting's range."""
+    if setting.span:
+        low, high = setting.span
+        if not low <= value <= high:  # type: ignore[operator]
+            raise _Invalid(f"应在 {low} 到 {high} 之间", f"must be from {low} to {high}")
+        return
+    if not isinstance(value, str):
+        return
+    if setting.choices:
+        if value not in setting.choices:
+            choices = " / ".join(setting.choices)
+            raise _Invalid(f"只能是 {choices}", f"must be one of {choices}")
+        return
+    if not value.strip() and setting.default:
+        raise _Invalid("不能为空", "must not be empty")
+    if len(value) > setting.max_length:
+        raise _Invalid(
+            f"最长 {setting.max_length} 个字符", f"at most {setting.max_length} characters"
+        )
+    if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in value):
+        raise _Invalid("不能含控制字符", "must not contain control characters")
+    problem = setting.rule(value) if setting.rule else None
+    if problem:
+        raise _Invalid(*problem)
 
 
 def _flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
@@ -473,7 +430,7 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
             )
         ]
     issues: list[Issue] = []
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # Config attribute -> a value of its setting's type
     weights = dict(config.weights)
     rows: dict[str, int | None] = {}
 
@@ -488,12 +445,10 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
         if setting is None:
             issues.append(Issue("SB-C002", Location(CONFIG_NAME, row=rows[key]), {"key": key}))
             continue
-        weight = key.startswith("scorecard.") and key != "scorecard.new_customer_target"
-        name = key.split(".", 1)[1] if weight else _FIELDS[key]
         try:
-            coerced = _coerce(value, Decimal if weight else type(_field_default(name)))
+            coerced = _coerce(value, setting.kind)
             _check(setting, coerced)
-            if name == "templates" and coerced:
+            if setting.attr == "templates" and coerced:
                 _check_template_folder(Path(folder), coerced)  # type: ignore[arg-type]
         except ValueError as error:
             rule = (
@@ -501,43 +456,28 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
             )
             invalid(key, value, rule, setting.default)
             continue
-        if weight:
-            weights[name] = coerced  # type: ignore[assignment]
+        if setting.entry:
+            weights[setting.entry] = coerced  # type: ignore[assignment]
         else:
-            changes[name] = coerced
+            changes[setting.attr] = coerced
     if sum(weights.values()) <= 0:
-        issues.append(
-            Issue(
-                "SB-C003",
-                Location(CONFIG_NAME),
-                {
-                    "key": "scorecard",
-                    "raw": 0,
-                    "rule": {
-                        "zh": "权重之和必须大于 0",
-                        "en": "the weights must add up to more than 0",
-                    },
-                    "default": " / ".join(_toml_value(w) for w in config.weights.values()),
-                },
-            )
-        )
+        rule = {"zh": "权重之和必须大于 0", "en": "the weights must add up to more than 0"}
+        shown = " / ".join(f'"{w}"' for w in config.weights.values())  # quoted, as always
+        params = {"key": "scorecard", "raw": 0, "rule": rule, "default": shown}
+        issues.append(Issue("SB-C003", Location(CONFIG_NAME), params))
         weights = dict(config.weights)
     # The grade bands must not cross: the value written in the file gives way to the default.
     for key in ("grades.good", "grades.excellent"):
         excellent = changes.get("grade_excellent", config.grade_excellent)
         good = changes.get("grade_good", config.grade_good)
-        name = _FIELDS[key]
-        if good > excellent and name in changes:  # type: ignore[operator]
+        name = SETTINGS_BY_KEY[key].attr
+        if good > excellent and name in changes:
             del changes[name]
-            invalid(
-                key,
-                data["grades"][key.split(".")[1]],  # type: ignore[index]
-                {
-                    "zh": "良好的最低分不能高于优秀的最低分",
-                    "en": "good must not be above excellent",
-                },
-                SETTINGS_BY_KEY[key].default,
-            )
+            rule = {
+                "zh": "良好的最低分不能高于优秀的最低分",
+                "en": "good must not be above excellent",
+            }
+            invalid(key, data["grades"][key.split(".")[1]], rule, SETTINGS_BY_KEY[key].default)
     return replace(config, **changes, weights=weights, source=str(path)), issues
 
 
@@ -612,6 +552,6 @@ def commented_toml(company: str | None = None) -> str:
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,4 +1,4 @@
-"""Schemas and issue codes -> the README's generated tables (tests/test_docs.py keeps them equal)."""
+"""Schemas, codes and settings -> the README's generated tables (tests/test_docs.py checks them)."""
 
 from __future__ import annotations
 

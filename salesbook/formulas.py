@@ -1,4 +1,4 @@
-"""Sheet XML of an .xlsx -> the formulas that reach outside the workbook, with their saved results.
+"""XML parts of an .xlsx -> each sheet's part, and the formulas that reach outside the workbook.
 
 A formula that reaches out (DDE `=cmd|' /C calc'!A0`, WEBSERVICE, RTD, CALL/REGISTER, a link to
 another workbook) can run a program or fetch data when the file is opened in Excel. The reader
@@ -28,6 +28,8 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTAL
 _ATTR = re.compile(rb"([\w:]+)\s*=\s*[\"']([^\"']*)[\"']")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _INLINE = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
 
 
@@ -59,6 +61,28 @@ class Reach:
 
 def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {k.split(b":")[-1]: v for k, v in _ATTR.findall(tag)}
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet XML part, from workbook.xml and its relationships."""
+    names = {n.replace("\\", "/").lower(): n for n in archive.namelist()}
+    workbook = names.get("xl/workbook.xml")
+    rels = names.get("xl/_rels/workbook.xml.rels")
+    if not workbook or not rels:
+        return {}
+    targets = {}
+    for tag in _RELATIONSHIP.findall(archive.read(rels)):
+        attrs = _attrs(tag)
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace").replace("\\", "/")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get(b"Id", b"")] = names.get(target.lower())
+    parts = {}
+    for tag in _SHEET_ENTRY.findall(archive.read(workbook)):
+        attrs = _attrs(tag)
+        part = targets.get(attrs.get(b"id", b""))
+        if part:
+            parts[attrs.get(b"name", b"").decode("utf-8", "replace")] = part
+    return parts
 
 
 def _text(raw: bytes) -> str:

@@ -8,23 +8,15 @@ their own, and the per-owner files are page ranges cut from the combined PDF.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
+from salesbook.chunks import Bundle, Rendered, render_chunked
 from salesbook.config import number_format_problem
-from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
-from salesbook.parallel import run_tasks
-from salesbook.render import (
-    Renderer,
-    RenderError,
-    concatenate_pdfs,
-    page_ranges,
-    split_pdf,
-)
+from salesbook.render import Renderer, RenderError
 from salesbook.values import PLACEHOLDER, parse_period
 
 __all__ = ["PLACEHOLDER"]  # the one placeholder rule (values.py), re-exported for older imports
@@ -64,6 +56,11 @@ class LetterContext:
     signing_date: str  # the period's first day: letters are signed when targets are agreed
     file_stem: str = ""
     pages: int = 1
+
+    @property
+    def person(self) -> str:
+        """Whose letter this is: names its file."""
+        return self.owner
 
 
 def _signs(figures: dict, period: str, owner: str) -> bool:
@@ -161,54 +158,27 @@ def on_paper(value: object, limit: int = PAPER_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-# --- file names -------------------------------------------------------------------------------------
-
-MAX_NAME = 60  # characters of the owner part: whole paths stay well inside Windows' limits
-
-
-def safe_name(text: str) -> str:
-    """A file-name part valid on Windows and macOS: no reserved characters or names, not too long."""
-    name = UNSAFE_IN_NAMES.sub("_", unicodedata.normalize("NFC", text)).strip().rstrip(". ")
-    name = name[:MAX_NAME].rstrip(". ") or "_"
-    return "_" + name if RESERVED_NAMES.match(name) else name
-
-
-def unique_file_stems(pairs: list[tuple[str, str]]) -> list[str]:
-    """`<period>-<name>` per pair, made safe and unique (a second 张伟 becomes 张伟-2).
-
-    Uniqueness ignores case because Windows and macOS file systems do.
-    """
-    taken: set[str] = set()
-    stems = []
-    for period, name in pairs:
-        stem = f"{safe_name(period)}-{safe_name(name)}"
-        candidate, n = stem, 1
-        while candidate.lower() in taken:
-            n += 1
-            candidate = f"{stem}-{n}"
-        taken.add(candidate.lower())
-        stems.append(candidate)
-    return stems
-
-
-def assign_file_stems(contexts: list[LetterContext]) -> None:
-    stems = unique_file_stems([(c.period, c.owner) for c in contexts])
-    for context, stem in zip(contexts, stems, strict=True):
-        context.file_stem = stem
-
-
 # --- rendering --------------------------------------------------------------------------------------
 
 
-@dataclass
-class LetterRun:
-    combined: Path
-    files: list[Path] = field(default_factory=list)
-    pages: int = 0
-    passes: int = 1
+@dataclass(frozen=True)
+class LetterBundle(Bundle):
+    """Letters in one layout: each its own page group, so it counts 第 x 页 / 共 y 页 on its own."""
 
+    duplex: bool = False
+    created: dt.date | None = None
+    end_prefix: ClassVar[str] = "letter-end-"
+    what: ClassVar[tuple[str, str]] = ("责任书", "letters")
+    counts_pages: ClassVar[bool] = True
 
-CHUNK = 100  # documents per WeasyPrint layout: ~250 MiB in its worker, however many in all
+    def html(self, renderer: Renderer, documents: Sequence[LetterContext]) -> str:
+        created = self.created or dt.date.fromisoformat(documents[0].start)
+        return renderer.html(
+            "letters.html", letters=documents, duplex=self.duplex, created=created.isoformat()
+        )
+
+    def outline(self, document: LetterContext, lang: str) -> tuple[str, str]:
+        return document.owner, f"销售目标责任书 {document.number} {document.owner}"
 
 
 def render_letters(
@@ -220,107 +190,9 @@ def render_letters(
     created: dt.date | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
-) -> LetterRun:
-    """All letters, laid out CHUNK at a time (`jobs` chunks at once); per-owner files cut from
-    each chunk's PDF. `progress(n)` is called with the number of letters of each chunk done."""
-    assign_file_stems(contexts)
-    run = LetterRun(combined)
-    if not contexts:
-        return run
-    combined.parent.mkdir(parents=True, exist_ok=True)
-    chunks = [contexts[i : i + CHUNK] for i in range(0, len(contexts), CHUNK)]
-    with tempfile.TemporaryDirectory(dir=combined.parent, prefix=".letters-") as scratch:
-        parts = [
-            combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
-            for n in range(len(chunks))
-        ]
-
-        def chunk_task(n: int) -> Callable[[], tuple[int, int, list[Path]]]:
-            def render() -> tuple[int, int, list[Path]]:
-                pages, passes = _render_chunk(renderer, chunks[n], parts[n], duplex, created)
-                return pages, passes, _split(parts[n], chunks[n], folder, duplex)
-
-            return render
-
-        results = run_tasks(
-            [chunk_task(n) for n in range(len(chunks))],
-            jobs,
-            (lambda n: progress(len(chunks[n]))) if progress else None,
-        )
-        for pages, passes, files in results:
-            run.pages += pages
-            run.passes = max(run.passes, passes)
-            run.files += files
-        if len(chunks) > 1:
-            concatenate_pdfs(parts, combined)
-    return run
-
-
-def _render_chunk(
-    renderer: Renderer,
-    contexts: list[LetterContext],
-    path: Path,
-    duplex: bool,
-    created: dt.date | None,
-) -> tuple[int, int]:
-    """Lay out and write one document of letters; returns its page count and layout passes."""
-    document = _layout(renderer, contexts, duplex, created)
-    counts = _pages_per_letter(document, len(contexts))
-    passes = 1
-    if [c.pages for c in contexts] != counts:  # a letter ran over a page: print the right totals
-        for context, count in zip(contexts, counts, strict=True):
-            context.pages = count
-        document = _layout(renderer, contexts, duplex, created)
-        passes = 2
-        if _pages_per_letter(document, len(contexts)) != counts:
-            raise RenderError("责任书分页不稳定 (letter pagination did not settle)")
-    renderer.write(document, path)
-    pages = len(document.pages)
-    if duplex and pages % 2:  # the last letter ends on a front side: give it a back
-        _append_blank_page(path)
-        pages += 1
-    return pages, passes
-
-
-def _layout(
-    renderer: Renderer, contexts: list[LetterContext], duplex: bool, created: dt.date | None
-):
-    html = renderer.html(
-        "letters.html",
-        letters=contexts,
-        duplex=duplex,
-        created=(created or dt.date.fromisoformat(contexts[0].start)).isoformat(),
+) -> Rendered:
+    """All letters into `combined` and one file per owner in `folder` (chunks.py: CHUNK letters
+    per layout, `jobs` chunks at once); `progress(n)` with the letters of each chunk done."""
+    return render_chunked(
+        renderer, LetterBundle(duplex, created), contexts, folder, combined, jobs, progress
     )
-    return renderer.document(html)
-
-
-def _pages_per_letter(document, letters: int) -> list[int]:
-    """Pages of each letter; padding pages (duplex) come after its end anchor and do not count."""
-    ranges = page_ranges(document, letters, "letter-end-", ("责任书", "letters"))
-    return [len(pages) for pages in ranges]
-
-
-def _append_blank_page(path: Path) -> None:
-    import pypdf
-
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(path))
-    last = writer.pages[-1]
-    writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
-    with path.open("wb") as stream:
-        writer.write(stream)
-
-
-def _split(combined: Path, contexts: list[LetterContext], folder: Path, duplex: bool) -> list[Path]:
-    """Each owner's pages of the combined PDF as a file of its own (padding pages left out)."""
-    pieces, page = [], 0
-    for context in contexts:
-        pieces.append(
-            (
-                folder / f"{context.file_stem}.pdf",
-                range(page, page + context.pages),
-                context.owner,
-                f"销售目标责任书 {context.number} {context.owner}",
-            )
-        )
-        page += context.pages + (1 if duplex and context.pages % 2 else 0)
-    return split_pdf(combined, pieces)

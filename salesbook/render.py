@@ -316,6 +316,7 @@ class Renderer:
         check_fast_subsetting()
         self.dirs = dirs
         self.lang = lang
+        self.money_unit = money_unit
         self.env = environment(dirs, lang, money_unit)
         self.fetcher = url_fetcher(dirs)
         self.roots = [d.resolve() for d in dirs]
@@ -330,6 +331,11 @@ class Renderer:
             self.css = CSS(
                 filename=str(stylesheet), font_config=self.fonts, url_fetcher=self.fetcher
             )
+
+    def __reduce__(self) -> tuple[type[Renderer], tuple[list[Path], str, str]]:
+        # A task sent to another process or machine carries the renderer's settings; the
+        # environment, stylesheet and fonts are built again there.
+        return (Renderer, (self.dirs, self.lang, self.money_unit))
 
     def html(self, template: str, **context: object) -> str:
         """The template filled in; any template fault (syntax, a missing include, a sandbox
@@ -398,57 +404,3 @@ def _visible_text(html: str) -> str:
     import html as html_module
 
     return html_module.unescape(_TAGS.sub(" ", html))
-
-
-def concatenate_pdfs(parts: list[Path], combined: Path) -> None:
-    """Chunks rendered separately as one PDF for one print job, their bookmarks kept."""
-    import pypdf
-
-    writer = pypdf.PdfWriter()
-    for part in parts:
-        writer.append(part)
-    with combined.open("wb") as stream:
-        writer.write(stream)
-
-
-def page_ranges(document, count: int, end_prefix: str, what: tuple[str, str]) -> list[range]:
-    """The pages of each of `count` documents laid out in one: from its bookmarked (level 1) first
-    page to the page holding its anchor `<end_prefix><i>`. Padding after the anchor is left out.
-
-    `what` names the documents in the error, in Chinese and English: ("责任书", "letters").
-    """
-    starts = [
-        i
-        for i, page in enumerate(document.pages)
-        if any(level == 1 for level, *_ in page.bookmarks)
-    ]
-    ends = {
-        name: i
-        for i, page in enumerate(document.pages)
-        for name in page.anchors
-        if name.startswith(end_prefix)
-    }
-    if len(starts) != count or len(ends) != count:
-        zh, en = what
-        raise RenderError(f"{zh}数量与书签不符 ({len(starts)} bookmarks for {count} {en})")
-    return [range(start, ends[f"{end_prefix}{i}"] + 1) for i, start in enumerate(starts)]
-
-
-def split_pdf(combined: Path, pieces: list[tuple[Path, range, str, str]]) -> list[Path]:
-    """Cut `combined` into files: for each (path, pages, bookmark, title), those pages with one
-    bookmark to the first page and the title in the metadata."""
-    import pypdf
-
-    reader = pypdf.PdfReader(combined)
-    files = []
-    for path, pages, bookmark, title in pieces:
-        writer = pypdf.PdfWriter()
-        for index in pages:
-            writer.add_page(reader.pages[index])
-        writer.add_outline_item(title=bookmark, page_number=0)
-        writer.add_metadata({"/Title": title})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as stream:
-            writer.write(stream)
-        files.append(path)
-    return files

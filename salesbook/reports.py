@@ -11,34 +11,25 @@ from __future__ import annotations
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesbook.charts import Chart, TrendSeries, attainment_chart, trend_chart
-from salesbook.compute import PACE_LABELS, REASSIGN_LABELS, STATUS_LABELS, pace_of, ratio
-from salesbook.errors import BadValue
-from salesbook.letters import (
-    CHUNK,
-    NAME_CHARS,
-    PLACEHOLDER,
-    on_paper,
+from salesbook.chunks import (
+    Bundle,
+    Rendered,
+    assign_file_stems,
+    plan_chunks,
+    render_chunked,
     safe_name,
-    unique_file_stems,
 )
-from salesbook.parallel import run_tasks
-from salesbook.render import (
-    Renderer,
-    concatenate_pdfs,
-    count_text,
-    money_text,
-    number_text,
-    page_ranges,
-    percent_text,
-    split_pdf,
-)
+from salesbook.errors import BadValue
+from salesbook.letters import NAME_CHARS, PLACEHOLDER, on_paper
+from salesbook.render import Renderer, count_text, money_text, number_text, percent_text
+from salesbook.runner import Task, run_tasks
 from salesbook.schemas import (
     DIMENSION_TYPES,
     GRADES,
@@ -49,14 +40,13 @@ from salesbook.schemas import (
 )
 from salesbook.shown import places_of, shown
 from salesbook.values import Period, parse_period
+from salesbook.words import WORDS, Phrase, say
 
 if TYPE_CHECKING:
     pass
 
-PACE_EN = {"ahead": "Ahead", "on_track": "On track", "watch": "Watch", "behind": "Behind"}
 # A mark beside every status colour, so a black-and-white copy reads the same (all in Noto CJK).
 STATUS_MARKS = {"healthy": "●", "watch": "▲", "alert": "■", None: "○"}
-STATUS_EN = {"healthy": "Healthy", "watch": "Watch", "alert": "Alert"}
 OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 UNITS_EN = {"天": "days", "个": "", "次": "", "人": ""}
 SCORE_PARTS = {  # scorecard parts of compute._score_parts, in the order they are printed
@@ -69,7 +59,6 @@ SCORE_PARTS = {  # scorecard parts of compute._score_parts, in the order they ar
 }
 ROLE_ORDER = [c.value for c in ROLES]
 SHORTFALLS = 5  # the largest gaps the review discusses
-LEVELS = ("区域", "小组", "产品", "个人")  # levels a whole target is summed at, preferred first
 FINDINGS = ("问题", "原因")  # review-item categories that explain; the rest (措施) are actions
 
 
@@ -147,10 +136,13 @@ class TargetRow:
         return self.unit == "元"
 
 
+def _label(family: str, key: str, lang: str) -> str:
+    """A pace, status or reassign key in words (salesbook.words); an unknown key as it is."""
+    return say(f"{family}.{key}", lang) if f"{family}.{key}" in WORDS else key
+
+
 def _pace_label(pace: str | None, lang: str) -> str:
-    if not pace:
-        return "—"
-    return PACE_EN.get(pace, pace) if lang == "en" else PACE_LABELS.get(pace, pace)
+    return _label("pace", pace, lang) if pace else "—"
 
 
 def target_row(target: dict, lang: str, tolerance: Decimal = Decimal(10)) -> TargetRow:
@@ -200,10 +192,19 @@ class DisciplineRow:
 
 
 def discipline_rows(
-    figures: dict, lang: str = "zh"
+    figures: dict, lang: str = "zh", own: str = "discipline"
 ) -> tuple[list[DisciplineRow], DisciplineRow | None]:
-    """Per rep (grouped by region, log order within), and the team total."""
+    """Per rep (grouped by region, log order within), and the team total; the ratios and the
+    total are compute's (`figures[own]`: discipline, or appraisal_discipline for the
+    appraisal's period)."""
     reps = figures.get("follow_ups", {}).get("reps", {})
+    if own == "appraisal_discipline" and figures.get("appraisal_reps"):
+        reps = figures["appraisal_reps"]
+    else:
+        own = "discipline"
+    computed = figures.get(own) or {}
+    completeness = computed.get("completeness") or {}
+    node_completion = computed.get("node_completion") or {}
     rows = [
         DisciplineRow(
             name=rep["owner"],
@@ -215,44 +216,31 @@ def discipline_rows(
             overdue=rep["overdue"],
             stale=rep["stale"],
             backfilled=rep["backfilled"],
-            completeness=ratio(rep["complete"], rep["follow_ups"]),
-            node_completion=ratio(rep["process_nodes_done"], rep["process_nodes_due"]),
+            completeness=_decimal(completeness.get(name)),
+            node_completion=_decimal(node_completion.get(name)),
             plan_visits=rep.get("plan_visits"),
         )
-        for rep in reps.values()
+        for name, rep in reps.items()
     ]
     regions = list(dict.fromkeys(r.region for r in rows if r.region))
     rows.sort(key=lambda r: regions.index(r.region) if r.region in regions else len(regions))
-    if not rows:
+    total = computed.get("total")
+    if not rows or not total:
         return rows, None
-    planned = [r.planned_visits for r in rows if r.planned_visits is not None]
-    total = DisciplineRow(
+    return rows, DisciplineRow(
         name="Total" if lang == "en" else "合计",
         region="",
-        follow_ups=sum(r.follow_ups for r in rows),
-        customers=sum(r.customers for r in rows),
-        visits=sum(r.visits for r in rows),
-        planned_visits=sum(planned) if planned else None,
-        overdue=sum(r.overdue for r in rows),
-        stale=sum(r.stale for r in rows),
-        backfilled=sum(r.backfilled for r in rows),
-        completeness=ratio(
-            sum(rep["complete"] for rep in reps.values()), sum(r.follow_ups for r in rows)
-        ),
-        node_completion=ratio(
-            sum(rep["process_nodes_done"] for rep in reps.values()),
-            sum(rep["process_nodes_due"] for rep in reps.values()),
-        ),
-        plan_visits=sum(r.plan_visits or 0 for r in rows) if planned else None,
+        follow_ups=total["follow_ups"],
+        customers=total["customers"],
+        visits=total["visits"],
+        planned_visits=total["planned_visits"],
+        overdue=total["overdue"],
+        stale=total["stale"],
+        backfilled=total["backfilled"],
+        completeness=_decimal(total["completeness"]),
+        node_completion=_decimal(total["node_completion"]),
+        plan_visits=total["plan_visits"],
     )
-    return rows, total
-
-
-REASSIGN_EN = {
-    "left": "Owner has left",
-    "not_on_roster": "Owner not on the roster",
-    "no_owner": "No owner",
-}
 
 
 @dataclass
@@ -269,12 +257,11 @@ class ReassignRow:
 
 
 def reassign_rows(figures: dict, lang: str = "zh") -> list[ReassignRow]:
-    labels = REASSIGN_EN if lang == "en" else REASSIGN_LABELS
     return [
         ReassignRow(
             customer=on_paper(c["customer"]),
             owner=on_paper(c.get("owner") or "", NAME_CHARS) or "—",
-            reason=labels.get(c.get("reassign") or "", c.get("reassign") or ""),
+            reason=_label("reassign", c.get("reassign") or "", lang),
             last_date=c.get("last_date") or "",
             idle_days=int(c.get("idle_days") or 0),
             overdue=bool(c.get("overdue")),
@@ -311,7 +298,7 @@ def _status_label(status: str | None, lang: str) -> str:
     mark = STATUS_MARKS.get(status, "○")
     if status is None:
         return f"{mark} {'No data' if lang == 'en' else '无数据'}"
-    word = STATUS_EN.get(status, status) if lang == "en" else STATUS_LABELS.get(status, status)
+    word = _label("status", status, lang)
     return f"{mark} {word}"
 
 
@@ -428,19 +415,14 @@ class AwardRow:
     )  # 成长进步榜: (name, by how much)
 
 
-AWARD_NAMES_EN = {
-    "star": "Sales Star",
-    "most_improved": "Most Improved",
-    "growth_board": "Growth Board",
-}
-
-
 def award_rows(document: dict, lang: str) -> list[AwardRow]:
-    """Awards with their rule and near misses (SPEC §2); English rebuilt from the settings."""
-    figures, config = document["figures"], document["config"]
-    people = figures.get("people", {})
+    """Awards with their rule and near misses (SPEC §2), in `lang` from compute's phrases
+    (salesbook.words); a document without them shows figures.json's sentences."""
+    figures = document["figures"]
+    said = figures.get("award_words") or {}
     rows = []
     for award in figures.get("awards", []):
+        words = said.get(award["key"])
         row = AwardRow(
             award["key"],
             award["name"],
@@ -454,59 +436,27 @@ def award_rows(document: dict, lang: str) -> list[AwardRow]:
                 for name, increase, points in award.get("standings", [])
             ],
         )
-        if lang == "en" and award["key"] in AWARD_NAMES_EN:
-            _award_in_english(row, config, people)
+        if words:
+            row.name = say(f"award.{award['key']}", lang)
+            row.rule = _phrase(words["rule"], lang)
+            row.note = _phrase(words["note"], lang) if words.get("note") else None
+            row.near_misses = [(name, _phrase(why, lang)) for name, why in words["near_misses"]]
         rows.append(row)
     return rows
+
+
+def _phrase(phrase: dict, lang: str) -> str:
+    return Phrase(phrase["key"], phrase.get("params") or {}).text(lang)
 
 
 def _growth(increase: object, points: object, document: dict, lang: str) -> str:
     """`业绩增量 +12,000.00 元，达成率 +4.8 个百分点` for a line of the 成长进步榜."""
     amount = "+" + money_text(increase, document["config"].get("money_unit", "元"))
     if points is None:
-        return f"sales {amount}" if lang == "en" else f"业绩增量 {amount}"
+        return say("award.growth.sales", lang, {"amount": amount})
     gained = shown(Decimal(str(points)), 1, (Decimal(0),))
     sign = "+" if gained >= 0 else ""
-    if lang == "en":
-        return f"sales {amount}, attainment {sign}{gained} points"
-    return f"业绩增量 {amount}，达成率 {sign}{gained} 个百分点"
-
-
-def _award_in_english(row: AwardRow, config: dict, people: dict) -> None:
-    row.name = AWARD_NAMES_EN[row.key]
-    if row.key == "star":
-        threshold = config.get("star_min_attainment", "100")
-        row.rule = f"Highest attainment, and at least {threshold}%"
-        line = Decimal(str(threshold)) / 100
-        row.near_misses = [
-            (
-                name,
-                f"attainment {percent_text(people.get(name, {}).get('attainment'), [line])}, "
-                f"below the {threshold}% threshold",
-            )
-            for name, _ in row.near_misses
-        ]
-    elif row.key == "most_improved":
-        points = config.get("improvement_min_points", "5")
-        row.rule = f"Largest gain in attainment over the previous period, at least {points} points"
-        minimum = Decimal(str(points))
-        row.near_misses = [
-            (
-                name,
-                f"+{shown(Decimal(str(people[name]['improvement'])), 1, (Decimal(0), minimum))}"
-                " points",
-            )
-            for name, _ in row.near_misses
-            if people.get(name, {}).get("improvement") is not None
-        ]
-    else:
-        size = config.get("growth_board_size", 5)
-        row.rule = (
-            f"Ranked by the increase in sales over the previous period (ties: the larger gain "
-            f"in attainment points), top {size}"
-        )
-    if not row.available:
-        row.note = "No previous period on record yet: not awarded this time"
+    return say("award.growth.sales_points", lang, {"amount": amount, "points": f"{sign}{gained}"})
 
 
 # --- 销售复盘报告 --------------------------------------------------------------------------------------
@@ -631,7 +581,7 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
         calendar=_calendar_name(figures.get("calendar", ""), lang),
         quarter_to_date=_to_date_label((figures.get("run") or {}).get("quarter_to_date"), lang),
         participants=participants(figures, lang),
-        overview=overview_rows(targets, config, lang),
+        overview=overview_rows(figures, lang),
         regions=regions,
         products=products,
         reps=_ends(reps, TABLE_ENDS),
@@ -731,63 +681,26 @@ def participants(figures: dict, lang: str) -> list[ParticipantGroup]:
     return [ParticipantGroup(key[2], names) for key, names in sorted(groups.items())]
 
 
-def overview_rows(targets: list[dict], config: dict, lang: str) -> list[OverviewRow]:
-    """Each whole target summed over one breakdown level (see _summing_level)."""
-    wholes: dict[tuple[str, str, str | None], list[dict]] = defaultdict(list)
-    for target in targets:
-        wholes[(target["overall"], target["period"], target.get("unit"))].append(target)
-    tolerance = Decimal(str(config.get("pace_tolerance", "10")))
-    rows = []
-    for (overall, period, unit), parts in wholes.items():
-        level = _summing_level(parts)
-        chosen = [p for p in parts if (p.get("dimension_type") or "") == level] or parts
-        measured = [p for p in chosen if p.get("actual") is not None]
-        target = sum((Decimal(p["target"]) for p in chosen), Decimal(0))
-        actual = sum((Decimal(p["actual"]) for p in measured), Decimal(0)) if measured else None
-        attainment = (
-            ratio(actual, sum((Decimal(p["target"]) for p in measured), Decimal(0)))
-            if actual is not None
-            else None
+def overview_rows(figures: dict, lang: str) -> list[OverviewRow]:
+    """Each whole target summed over one breakdown level, as compute summed it (overview)."""
+    return [
+        OverviewRow(
+            overall=whole["overall"],
+            metric=whole["metric"],
+            period=whole["period"],
+            unit=whole.get("unit"),
+            level=_word(whole.get("level"), DIMENSION_TYPES, lang),
+            parts=whole["parts"],
+            measured=whole["measured"],
+            missing=[on_paper(m, NAME_CHARS * 2) for m in whole.get("missing") or []],
+            target=Decimal(whole["target"]),
+            actual=_decimal(whole.get("actual")),
+            attainment=_decimal(whole.get("attainment")),
+            elapsed=whole.get("elapsed"),
+            pace_label=_pace_label(whole.get("pace"), lang),
         )
-        elapsed = chosen[0].get("elapsed")
-        pace = (
-            pace_of(attainment, Decimal(elapsed), tolerance)
-            if attainment is not None and elapsed
-            else None
-        )
-        rows.append(
-            OverviewRow(
-                overall=overall,
-                metric=chosen[0]["metric"],
-                period=period,
-                unit=unit,
-                level=_word(level, DIMENSION_TYPES, lang),
-                parts=len(chosen),
-                measured=len(measured),
-                missing=[
-                    on_paper(m, NAME_CHARS * 2) for p in chosen for m in p.get("missing") or []
-                ],
-                target=target,
-                actual=actual,
-                attainment=attainment,
-                elapsed=elapsed,
-                pace_label=_pace_label(pace, lang),
-            )
-        )
-    return rows
-
-
-def _summing_level(parts: list[dict]) -> str:
-    """The breakdown level whose parts best have actuals (区域 before 小组, 产品, 个人 on a tie):
-    a region without actuals would make the whole look far behind or far ahead."""
-
-    def coverage(kind: str) -> tuple[Decimal, int]:
-        mine = [p for p in parts if p.get("dimension_type") == kind]
-        measured = sum(1 for p in mine if p.get("actual") is not None)
-        return (ratio(measured, len(mine)) or Decimal(0), -LEVELS.index(kind))
-
-    present = [k for k in LEVELS if any(p.get("dimension_type") == k for p in parts)]
-    return max(present, key=coverage) if present else ""
+        for whole in figures.get("overview", [])
+    ]
 
 
 def _rep_rows(figures: dict, personal: list[tuple[dict, TargetRow]], lang: str) -> list[RepRow]:
@@ -977,6 +890,11 @@ class AppraisalSheet:
     actual_missing: str | None = None  # the cell of an unreadable actual: no grade
     new_customer_target: str | None = None  # the person's own target the part measures against
 
+    @property
+    def person(self) -> str:
+        """Whose sheet this is: names its file."""
+        return self.name
+
 
 def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
     """One sheet per appraised person, in the appraisal table's order."""
@@ -984,8 +902,8 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
     people, roster = figures.get("people", {}), figures.get("roster", {})
     weights = {k: Decimal(str(v)) for k, v in config.get("weights", {}).items()}
     # The follow-ups of the appraisal's own period (the targets' quarter), not the run's month
-    reps = figures.get("appraisal_reps") or figures.get("follow_ups", {}).get("reps", {})
-    discipline = {row.name: row for row in discipline_rows({"follow_ups": {"reps": reps}})[0]}
+    rows, _ = discipline_rows(figures, lang, "appraisal_discipline")
+    discipline = {row.name: row for row in rows}
     awards = award_rows(document, lang)
     allowed = (figures.get("documents") or {}).get("appraisals")
     ranked = sum(1 for p in people.values() if p.get("rank"))
@@ -1076,12 +994,6 @@ def _tenths(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def assign_file_stems(sheets: list[AppraisalSheet]) -> None:
-    stems = unique_file_stems([(s.period, s.name) for s in sheets])
-    for sheet, stem in zip(sheets, stems, strict=True):
-        sheet.file_stem = stem
-
-
 # --- rendering --------------------------------------------------------------------------------------
 
 
@@ -1098,7 +1010,7 @@ def render_reports(
     en = renderer.lang == "en"
     period = safe_name(document["period"])
     output.mkdir(parents=True, exist_ok=True)
-    tasks: list[Callable[[], list[Path]]] = []
+    tasks: list[Task] = []
     sizes: list[int] = []
 
     review = review_context(document, renderer.lang)
@@ -1113,11 +1025,11 @@ def render_reports(
         )
         tasks.append(_report_task(renderer, "health.html", health, health_path))
         sizes.append(1)
+    heads = len(tasks)  # the reports, then the chunks of appraisal sheets
 
     sheets = appraisal_sheets(document, renderer.lang)
-    combined: Path | None = None
-    parts: list[Path] = []
     with tempfile.TemporaryDirectory(dir=output, prefix=".appraisal-") as scratch:
+        plan = None
         if sheets:
             assign_file_stems(sheets)
             periods = {sheet.period for sheet in sheets}
@@ -1127,60 +1039,54 @@ def render_reports(
                 f"appraisal-{period}-all.pdf" if en else f"评估单-{period}-全部.pdf"
             )
             folder = output / ("appraisal" if en else "评估单")
-            chunks = [sheets[i : i + CHUNK] for i in range(0, len(sheets), CHUNK)]
-            parts = [
-                combined if len(chunks) == 1 else Path(scratch) / f"part-{n}.pdf"
-                for n in range(len(chunks))
-            ]
-            for chunk, part in zip(chunks, parts, strict=True):
-                tasks.append(_appraisal_task(renderer, chunk, folder, part))
-                sizes.append(len(chunk))
+            plan = plan_chunks(renderer, AppraisalBundle(), sheets, folder, combined, Path(scratch))
+            tasks += plan.tasks
+            sizes += plan.sizes
         results = run_tasks(tasks, jobs, (lambda n: progress(sizes[n])) if progress else None)
-        if combined and len(parts) > 1:
-            concatenate_pdfs(parts, combined)
-    heads = len(tasks) - (len(parts) if combined else 0)  # the reports before the sheets
-    written = [path for files in results[:heads] for path in files]
-    if combined:
-        written.append(combined)
-        written += [path for files in results[heads:] for path in files]
+        written = [path for files in results[:heads] for path in files]
+        if plan:
+            rendered = plan.finish(results[heads:])
+            written += [rendered.combined, *rendered.files]
     return written
 
 
 def _report_task(
     renderer: Renderer, template: str, report: ReviewContext | HealthContext, path: Path
-) -> Callable[[], list[Path]]:
-    def write() -> list[Path]:
-        html = renderer.html(template, report=report, created=report.created)
-        renderer.write(renderer.document(html), path)
-        return [path]
-
-    return write
+) -> Task[list[Path]]:
+    return Task(write_report, (renderer, template, report, path), label=path.name)
 
 
-def _appraisal_task(
-    renderer: Renderer, sheets: list[AppraisalSheet], folder: Path, part: Path
-) -> Callable[[], list[Path]]:
-    return lambda: render_appraisals(renderer, sheets, folder, part)
+def write_report(
+    renderer: Renderer, template: str, report: ReviewContext | HealthContext, path: Path
+) -> list[Path]:
+    """One report laid out from its context and written to `path`."""
+    html = renderer.html(template, report=report, created=report.created)
+    renderer.write(renderer.document(html), path)
+    return [path]
+
+
+class AppraisalBundle(Bundle):
+    """Appraisal sheets in one layout: one page per person, the footer names the person."""
+
+    end_prefix = "sheet-end-"
+    what = ("评估单", "sheets")
+
+    def html(self, renderer: Renderer, documents: Sequence[AppraisalSheet]) -> str:
+        return renderer.html("appraisal.html", sheets=documents, created=documents[0].as_of)
+
+    def outline(self, document: AppraisalSheet, lang: str) -> tuple[str, str]:
+        title = "Performance appraisal" if lang == "en" else "个人业绩评估单"
+        return document.name, f"{title} {document.period} {document.name}"
 
 
 def render_appraisals(
-    renderer: Renderer, sheets: list[AppraisalSheet], folder: Path, combined: Path
-) -> list[Path]:
-    """The sheets as one document, written to `combined`; one file per person cut from it.
-
-    File stems come from `assign_file_stems`, called once for all sheets before chunking."""
-    if not all(sheet.file_stem for sheet in sheets):
-        assign_file_stems(sheets)
-    html = renderer.html("appraisal.html", sheets=sheets, created=sheets[0].as_of)
-    document = renderer.document(html)
-    ranges = page_ranges(document, len(sheets), "sheet-end-", ("评估单", "sheets"))
-    combined.parent.mkdir(parents=True, exist_ok=True)
-    renderer.write(document, combined)
-    title = "Performance appraisal" if renderer.lang == "en" else "个人业绩评估单"
-    return split_pdf(
-        combined,
-        [
-            (folder / f"{s.file_stem}.pdf", pages, s.name, f"{title} {s.period} {s.name}")
-            for s, pages in zip(sheets, ranges, strict=True)
-        ],
-    )
+    renderer: Renderer,
+    sheets: list[AppraisalSheet],
+    folder: Path,
+    combined: Path,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Rendered:
+    """The sheets into `combined` and one file per person in `folder` (chunks.py), by themselves;
+    render_reports lays them out together with the reports."""
+    return render_chunked(renderer, AppraisalBundle(), sheets, folder, combined, jobs, progress)

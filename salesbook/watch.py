@@ -36,7 +36,7 @@ from salesbook.files import write_atomically
 from salesbook.issue_list import write_issue_workbook
 from salesbook.issues import Issue, Severity
 from salesbook.manifest import LIVE
-from salesbook.read import (
+from salesbook.sources import (
     WORKBOOK_SUFFIXES,
     find_workbooks,
     is_skipped,

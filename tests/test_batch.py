@@ -116,6 +116,7 @@ def test_verify_finds_changed_missing_and_added_files(seed_org: Path, tmp_path: 
     assert "Traceback" not in out + err
 
 
+@pytest.mark.slow
 def test_same_inputs_give_identical_bytes_whatever_zone_locale_or_file_order(
     tmp_path: Path,
 ) -> None:
@@ -165,6 +166,7 @@ def test_same_inputs_give_identical_bytes_whatever_zone_locale_or_file_order(
     assert manifests[0] == manifests[1]
 
 
+@pytest.mark.slow
 def test_unchanged_rerun_reuses_and_a_corrected_log_reprints_no_letter(
     seed_org: Path, tmp_path: Path
 ) -> None:
@@ -247,6 +249,7 @@ def test_a_failed_run_leaves_the_old_output_and_the_inputs_as_they_were(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".salesbook-staging")]
 
 
+@pytest.mark.slow
 def test_killed_runs_leave_the_old_output_or_the_new_one(seed_org: Path, tmp_path: Path) -> None:
     """Kill `salesbook run` at random moments: the output always verifies, history stays sound."""
     output = tmp_path / "out"
@@ -291,16 +294,16 @@ def test_progress_is_one_line_per_stage_off_a_terminal(
     assert lines[0].startswith("[读取文件] 4 ")  # four workbooks read
 
 
+@pytest.mark.slow
 def test_parallel_rendering_gives_the_same_bytes_as_one_process(
     seed_org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Letters and appraisal sheets in chunks of two, spread over worker processes."""
     import pypdf
 
-    from salesbook import letters, reports
+    from salesbook import chunks
 
-    monkeypatch.setattr(letters, "CHUNK", 2)
-    monkeypatch.setattr(reports, "CHUNK", 2)
+    monkeypatch.setattr(chunks, "CHUNK", 2)
     one, two = tmp_path / "one", tmp_path / "two"
     run(seed_org, one, "--period", "2023Q4", "--jobs", "1")
     run(seed_org, two, "--period", "2023Q4", "--jobs", "2")
@@ -315,7 +318,7 @@ def test_parallel_rendering_gives_the_same_bytes_as_one_process(
 
 def test_a_failing_or_dying_worker_stops_the_run_with_a_message() -> None:
     from salesbook.errors import SalesbookError
-    from salesbook.parallel import run_tasks
+    from salesbook.runner import run_tasks
 
     assert run_tasks([lambda: 1, lambda: 2, lambda: 3], jobs=2) == [1, 2, 3]
 

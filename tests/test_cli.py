@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from conftest import FOLLOW_UP_KEYS, TODAY, found, headers, validate_json, write_book
 
@@ -114,6 +115,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_run_writes_issue_workbook_with_links_and_leaves_inputs_alone(
     org: Path, tmp_path: Path
 ) -> None:
@@ -139,6 +141,7 @@ def test_run_writes_issue_workbook_with_links_and_leaves_inputs_alone(
     assert not list(output.glob(".tmp-*"))  # nothing half-written left behind
 
 
+@pytest.mark.slow
 def test_formula_text_from_inputs_stays_text(org: Path, tmp_path: Path) -> None:
     add_follow_ups(org, [["=1+1", "李明", "2023-11-05", "微信", "报价", "", "", "2023-11-01"]])
     # a sheet named like a formula still comes back as plain text in the issue list

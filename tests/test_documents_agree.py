@@ -120,6 +120,7 @@ def codes(issues: list[dict], code: str) -> list[dict]:
 # --- §4 one period per document -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_default_period_is_the_targets_period_everywhere(quarter) -> None:
     output, said, document, _ = quarter
     assert document["period"] == "2023Q4"
@@ -138,6 +139,7 @@ def test_the_default_period_is_the_targets_period_everywhere(quarter) -> None:
         assert "默认取总体目标的周期" in "".join(shown.split()), command
 
 
+@pytest.mark.slow
 def test_a_monthly_run_still_appraises_the_quarter(tmp_path: Path, quarter) -> None:
     folder = make_folder(tmp_path)
     output = tmp_path / "month"
@@ -162,6 +164,7 @@ def test_a_monthly_run_still_appraises_the_quarter(tmp_path: Path, quarter) -> N
 # --- §4 roll-ups never leave out an unreadable member ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_region_with_an_unreadable_member_is_incomplete_and_names_the_cell(quarter) -> None:
     output, _, document, _ = quarter
     figures = document["figures"]
@@ -179,6 +182,7 @@ def test_a_region_with_an_unreadable_member_is_incomplete_and_names_the_cell(qua
 # --- §4 one figure per concept, with its source ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_typed_health_value_that_differs_is_warned_and_both_are_shown(quarter) -> None:
     output, _, document, issues = quarter
     [warning] = codes(issues, "SB-P009")
@@ -194,6 +198,7 @@ def test_a_typed_health_value_that_differs_is_warned_and_both_are_shown(quarter)
         assert "指标数据2023Q4按工作簿计算：33.3%" in page, report
 
 
+@pytest.mark.slow
 def test_over_achievement_reads_over_not_a_negative_gap(quarter) -> None:
     output, _, _, _ = quarter
     review = text(output / "销售复盘报告-2023Q4.pdf")
@@ -213,6 +218,7 @@ def sheet_rows(path: Path, sheet: str, key: str) -> dict[str, dict[str, object]]
     return found
 
 
+@pytest.mark.slow
 def test_workbooks_show_over_and_short_as_the_review_does(tmp_path: Path, quarter) -> None:
     output = quarter[0]
     filled = sheet_rows(output / "workbooks/目标.xlsx", "目标分解", "目标维度")
@@ -249,6 +255,7 @@ def test_workbooks_show_over_and_short_as_the_review_does(tmp_path: Path, quarte
                 assert not any(isinstance(v, (int, float)) and v == -18500 for v in row)
 
 
+@pytest.mark.slow
 def test_the_summary_roll_up_names_the_unreadable_member(quarter) -> None:
     output = quarter[0]
     summary = output / "汇总-2023Q4.xlsx"
@@ -265,6 +272,7 @@ def test_the_summary_roll_up_names_the_unreadable_member(quarter) -> None:
 # --- §5 documents only for people who can sign them ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_letters_and_sheets_only_for_people_on_the_roster(quarter) -> None:
     output, said, _, issues = quarter
     letters = sorted(p.stem for p in (output / "责任书").glob("*.pdf"))
@@ -303,6 +311,7 @@ def test_one_placeholder_rule_for_checks_and_documents() -> None:
     assert checks.PLACEHOLDER is values.PLACEHOLDER
 
 
+@pytest.mark.slow
 def test_an_unreadable_actual_gives_a_sheet_without_a_grade(quarter) -> None:
     output, _, document, issues = quarter
     person = document["figures"]["people"]["王芳"]
@@ -319,6 +328,7 @@ def test_an_unreadable_actual_gives_a_sheet_without_a_grade(quarter) -> None:
     assert high < 88
 
 
+@pytest.mark.slow
 def test_the_new_customer_part_uses_the_persons_own_target(quarter) -> None:
     _, _, document, _ = quarter
     person = document["figures"]["people"]["李明"]
@@ -328,6 +338,7 @@ def test_the_new_customer_part_uses_the_persons_own_target(quarter) -> None:
     assert document["figures"]["people"]["王芳"]["new_customer_target"] is None
 
 
+@pytest.mark.slow
 def test_a_missing_part_is_named_and_the_weights_used_are_shown(quarter) -> None:
     output, _, document, _ = quarter
     person = document["figures"]["people"]["李明"]
@@ -340,6 +351,7 @@ def test_a_missing_part_is_named_and_the_weights_used_are_shown(quarter) -> None
     assert "无数据的评分项（主管定性评价）不计入" in sheet
 
 
+@pytest.mark.slow
 def test_init_templates_give_documents_only_to_their_example_people(tmp_path: Path) -> None:
     """init's example rows name example people on its example roster (张三, 李四, 张伟): the
     documents go to them, and never to a placeholder file such as 评估单/2023Q4-_.pdf."""
@@ -351,3 +363,52 @@ def test_init_templates_give_documents_only_to_their_example_people(tmp_path: Pa
     letters = sorted(p.name for p in (output / "责任书").iterdir())
     assert sheets == ["2023Q4-张三.pdf", "2023Q4-李四.pdf"]
     assert letters == ["2023Q4-张三.pdf", "2023Q4-张伟.pdf", "2023Q4-李四.pdf"]
+
+
+# --- issue 12: figures.json and the documents from one library call ------------------------------
+
+
+def test_figures_json_is_the_library_figures_document(tmp_path: Path) -> None:
+    """batch writes figures_document(...) as it is; a library user gets the same bytes."""
+    from salesbook import __version__, load
+    from salesbook.compute import figures_document
+
+    folder = make_folder(tmp_path)
+    output = tmp_path / "out"
+    run(folder, output, "--no-pdf")
+    loaded = load(folder, jobs=1)
+    document = figures_document(loaded.compute(), loaded.config, __version__)
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    assert (output / "figures.json").read_text(encoding="utf-8") == text + "\n"
+    assert "overview" not in document["figures"]  # what only documents read stays out of it
+
+
+def test_the_review_prints_what_compute_summed(tmp_path: Path) -> None:
+    """The review's overview and discipline total are compute's figures, not sums of its own."""
+    from salesbook import __version__, load
+    from salesbook.compute import document_figures, figures_document
+    from salesbook.reports import award_rows, review_context
+    from salesbook.words import say
+
+    loaded = load(make_folder(tmp_path), jobs=1)
+    figures = loaded.compute()
+    document = json.loads(json.dumps(figures_document(figures, loaded.config, __version__)))
+    document["figures"].update(document_figures(figures))
+    context = review_context(document)
+    whole = next(o for o in figures.overview if o.overall == "季度销售额50万元")
+    row = next(r for r in context.overview if r.overall == "季度销售额50万元")
+    assert (row.target, row.attainment, row.measured) == (
+        whole.target,
+        whole.attainment,
+        whole.measured,
+    )
+    total = figures.discipline.total
+    assert context.discipline_total.follow_ups == total["follow_ups"]
+    assert context.discipline_total.completeness == total["completeness"]
+    star = award_rows(document, "en")[0]
+    threshold = f"{loaded.config.star_min_attainment.normalize():f}"
+    assert (star.name, star.rule) == (
+        say("award.star", "en"),
+        say("award.star.rule", "en", {"threshold": threshold}),
+    )
+    assert award_rows(document, "zh")[0].rule == figures.awards[0].rule  # zh as figures.json

@@ -343,6 +343,7 @@ def pdf_text(path: Path) -> str:
     return "".join("".join(p.extract_text().split()) for p in pypdf.PdfReader(path).pages)
 
 
+@pytest.mark.slow
 def test_figures_json_keeps_the_exact_value(run_output: Path) -> None:
     document = json.loads((run_output / "figures.json").read_text(encoding="utf-8"))
     people = document["figures"]["people"]
@@ -350,6 +351,7 @@ def test_figures_json_keeps_the_exact_value(run_output: Path) -> None:
     assert Decimal(people["钱二"]["attainment"]) == Decimal(18400) / Decimal(27000)
 
 
+@pytest.mark.slow
 def test_summary_shows_what_the_pdfs_show(run_output: Path) -> None:
     summary = openpyxl.load_workbook(next(run_output.glob("汇总-*.xlsx")))
     ranking = summary["评估排名"]
@@ -374,6 +376,7 @@ def test_summary_shows_what_the_pdfs_show(run_output: Path) -> None:
     del count
 
 
+@pytest.mark.slow
 def test_review_pdf_never_rounds_across_the_line(run_output: Path) -> None:
     review = next(run_output.glob("*复盘*.pdf"))
     text = pdf_text(review)
@@ -383,6 +386,7 @@ def test_review_pdf_never_rounds_across_the_line(run_output: Path) -> None:
     assert "68.2%" not in text
 
 
+@pytest.mark.slow
 def test_letter_shows_the_split(run_output: Path) -> None:
     letter = next(p for p in (run_output / "责任书").glob("*.pdf") if "赵一" in p.name)
     text = pdf_text(letter)

@@ -160,6 +160,7 @@ def test_overdue_and_stale_boundaries(
     assert (status["丁公司"].overdue, status["丁公司"].stale) == (overdue, False)
 
 
+@pytest.mark.slow
 def test_customers_of_reps_who_left_are_listed_for_reassignment(tmp_path: Path) -> None:
     folder = make_folder(
         tmp_path,

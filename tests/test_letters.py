@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import TODAY, headers, write_book, write_targets
 
+from salesbook.chunks import safe_name
 from salesbook.cli import cli
-from salesbook.letters import safe_name
 from salesbook.render import missing_characters
 
 
@@ -33,6 +33,7 @@ def text(path: Path, first: int | None = None, last: int | None = None) -> str:
     return "".join(out.split())
 
 
+@pytest.mark.slow
 def test_one_letter_per_owner_with_the_seed_figures(seed_org: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     run(seed_org, output)
@@ -59,6 +60,7 @@ def test_one_letter_per_owner_with_the_seed_figures(seed_org: Path, tmp_path: Pa
     assert "区域-华东区域" not in li  # another owner's target never lands on this letter
 
 
+@pytest.mark.slow
 def test_combined_file_has_a_bookmark_per_owner_and_stable_numbers(
     seed_org: Path, tmp_path: Path
 ) -> None:
@@ -108,6 +110,7 @@ def test_combined_file_has_a_bookmark_per_owner_and_stable_numbers(
     assert before != (output / "责任书-2023Q4-全部.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_pdfs(seed_org: Path, tmp_path: Path) -> None:
     run(seed_org, tmp_path / "a", "--history", str(tmp_path / "h.sqlite"))
     run(seed_org, tmp_path / "b", "--history", str(tmp_path / "h.sqlite"))
@@ -115,6 +118,7 @@ def test_same_inputs_give_byte_identical_pdfs(seed_org: Path, tmp_path: Path) ->
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_long_letters_count_their_own_pages_and_duplex_pads(seed_org: Path, tmp_path: Path) -> None:
     rows = [
         [
@@ -152,6 +156,7 @@ def test_long_letters_count_their_own_pages_and_duplex_pads(seed_org: Path, tmp_
     assert len(combined.pages) % 2 == 0
 
 
+@pytest.mark.slow
 def test_fonts_are_embedded_and_text_extractable(seed_org: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     run(seed_org, output)
@@ -166,6 +171,7 @@ def test_fonts_are_embedded_and_text_extractable(seed_org: Path, tmp_path: Path)
     assert all("Noto" in line for line in fonts)
 
 
+@pytest.mark.slow
 def test_english_letters(seed_org: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     run(seed_org, output, "--lang", "en")
@@ -190,6 +196,7 @@ def test_safe_file_names(owner: str, expected: str) -> None:
     assert safe_name(owner) == expected
 
 
+@pytest.mark.slow
 def test_awkward_owner_names_give_safe_distinct_files(seed_org: Path, tmp_path: Path) -> None:
     write_book(
         seed_org / "追加.xlsx",
@@ -222,6 +229,7 @@ def test_awkward_owner_names_give_safe_distinct_files(seed_org: Path, tmp_path: 
     assert '<imgsrc="file:///etc/passwd">' in text(injected)  # printed as text, fetched never
 
 
+@pytest.mark.slow
 def test_override_template_cannot_fetch_files_or_network(seed_org: Path, tmp_path: Path) -> None:
     overrides = tmp_path / "mine"
     overrides.mkdir()
@@ -252,6 +260,7 @@ def test_override_template_cannot_fetch_files_or_network(seed_org: Path, tmp_pat
         assert "不允许的资源" in result.output
 
 
+@pytest.mark.slow
 def test_override_template_changes_the_wording(seed_org: Path, tmp_path: Path) -> None:
     overrides = tmp_path / "ours"
     overrides.mkdir()
@@ -309,11 +318,12 @@ def test_missing_glyphs_stop_the_run_with_the_package_to_install(
     )
 
 
+@pytest.mark.slow
 def test_letters_laid_out_in_chunks_make_the_same_print_job(
     seed_org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run(seed_org, tmp_path / "whole", "--duplex")
-    monkeypatch.setattr("salesbook.letters.CHUNK", 2)  # 4 letters: documents of 2 and 2
+    monkeypatch.setattr("salesbook.chunks.CHUNK", 2)  # 4 letters: documents of 2 and 2
     run(seed_org, tmp_path / "chunked", "--duplex")
     whole = pypdf.PdfReader(tmp_path / "whole" / "责任书-2023Q4-全部.pdf")
     chunked = pypdf.PdfReader(tmp_path / "chunked" / "责任书-2023Q4-全部.pdf")
@@ -341,6 +351,7 @@ def _glyph_positions(path: Path) -> tuple[float, list[tuple[str, float]]]:
     return float(page.mediabox.width), found
 
 
+@pytest.mark.slow
 def test_an_annual_letter_shows_every_month_and_both_run_rates_on_the_page(
     tmp_path: Path,
 ) -> None:

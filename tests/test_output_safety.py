@@ -171,6 +171,7 @@ def test_an_unexpected_failure_is_one_line_exit_2_with_a_log(
     log.unlink()
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_keeps_the_old_output(sample: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     assert salesbook("run", sample, "-o", output, "--no-pdf", "-q").returncode in (0, 1)
@@ -286,6 +287,7 @@ def test_history_of_a_missing_file_is_exit_2(tmp_path: Path) -> None:
     assert "不存在" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_rerun_leaves_the_history_byte_identical(sample: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     assert salesbook("run", sample, "-o", output, "--no-pdf", "-q").returncode in (0, 1)

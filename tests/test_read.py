@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from conftest import FOLLOW_UP_KEYS, Formula, found, headers, validate_json, write_book
 
-from salesbook.read import find_workbooks, read_folder
+from salesbook.read import read_folder
+from salesbook.sources import find_workbooks
 
 WILD = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "wild"
 # A user's clone has nothing beside it: the real-world files are a bonus, not a requirement.

@@ -14,10 +14,12 @@ import pypdf
 import pytest
 from conftest import headers, write_book
 
+from salesbook import __version__
 from salesbook.batch import load
 from salesbook.charts import attainment_chart
-from salesbook.compute import jsonable
-from salesbook.letters import safe_name
+from salesbook.chunks import safe_name
+from salesbook.compute import document_figures
+from salesbook.compute import figures_document as compute_document
 from salesbook.render import Renderer, template_dirs
 from salesbook.reports import appraisal_sheets, assign_file_stems, render_reports
 from salesbook.values import parse_period
@@ -27,17 +29,14 @@ IMG = '<img src="file:///etc/passwd">'
 
 
 def figures_document(folder: Path) -> dict:
-    """What figures.json holds for the seed organisation's 2023Q4."""
+    """What the documents read for the seed organisation's 2023Q4, as batch.run builds it:
+    figures.json's content plus the figures only documents read."""
     loaded = load(folder)
     figures = loaded.compute(parse_period("2023Q4"), dt.date(2023, 12, 31))
-    document = {
-        "format": 1,
-        "period": figures.run.period.label,
-        "as_of": figures.run.as_of.isoformat(),
-        "config": loaded.config.as_dict(),
-        "figures": jsonable(figures),
-    }
-    return json.loads(json.dumps(document, ensure_ascii=False))  # exactly what the file holds
+    document = compute_document(figures, loaded.config, __version__)
+    document = json.loads(json.dumps(document, ensure_ascii=False))  # exactly what the file holds
+    document["figures"].update(document_figures(figures))
+    return document
 
 
 def render(folder: Path, output: Path, lang: str = "zh") -> tuple[list[Path], list[str]]:
@@ -120,6 +119,7 @@ def rendered(reviewed_org: Path, tmp_path_factory: pytest.TempPathFactory) -> Re
     return _ZH[0]
 
 
+@pytest.mark.slow
 def test_review_follows_the_four_steps_with_the_seed_figures(rendered: Rendered) -> None:
     output, files = rendered.output, rendered.files
     review = output / "销售复盘报告-2023Q4.pdf"
@@ -148,6 +148,7 @@ def test_review_follows_the_four_steps_with_the_seed_figures(rendered: Rendered)
     assert has_row(review, "团队执行流程节点完成率85.0%≥95.0%■预警")  # health summary
 
 
+@pytest.mark.slow
 def test_charts_are_vector_text_in_the_document_font(rendered: Rendered) -> None:
     output = rendered.output
     assert "目标线100%" in text(output / "销售复盘报告-2023Q4.pdf")  # drawn only in the chart
@@ -156,6 +157,7 @@ def test_charts_are_vector_text_in_the_document_font(rendered: Rendered) -> None
     assert attainment_chart(bars).uri == attainment_chart(bars).uri  # deterministic SVG
 
 
+@pytest.mark.slow
 def test_workbook_markup_prints_as_text_and_fetches_nothing(rendered: Rendered) -> None:
     output, fetched = rendered.output, rendered.fetched
     page = text(output / "销售复盘报告-2023Q4.pdf")
@@ -165,6 +167,7 @@ def test_workbook_markup_prints_as_text_and_fetches_nothing(rendered: Rendered) 
     assert all(url.startswith("data:image/svg+xml") for url in fetched), fetched
 
 
+@pytest.mark.slow
 def test_one_appraisal_page_and_bookmark_per_person(rendered: Rendered) -> None:
     output, files = rendered.output, rendered.files
     combined = output / "评估单-2023Q4-全部.pdf"
@@ -199,6 +202,7 @@ def test_one_appraisal_page_and_bookmark_per_person(rendered: Rendered) -> None:
     assert "85.0（评分卡计算）" in text(manager)
 
 
+@pytest.mark.slow
 def test_fonts_embedded_and_chinese_extractable(rendered: Rendered) -> None:
     output, files = rendered.output, rendered.files
     for path in [*files[:3], output / "评估单" / "2023Q4-王芳.pdf"]:
@@ -211,6 +215,7 @@ def test_fonts_embedded_and_chinese_extractable(rendered: Rendered) -> None:
     assert "加强客户需求分析，优化谈判策略" in text(output / "评估单" / "2023Q4-王芳.pdf")
 
 
+@pytest.mark.slow
 def test_health_report_marks_every_status_in_words(rendered: Rendered) -> None:
     output = rendered.output
     health = output / "销售流程健康度报告-2023Q4.pdf"
@@ -231,6 +236,7 @@ def test_health_report_marks_every_status_in_words(rendered: Rendered) -> None:
     assert "优化'方案呈现'环节" not in improvement
 
 
+@pytest.mark.slow
 def test_english_reports(reviewed_org: Path, tmp_path: Path) -> None:
     files, _ = render(reviewed_org, tmp_path, "en")
     names = {p.relative_to(tmp_path).as_posix() for p in files}
@@ -252,6 +258,7 @@ def test_english_reports(reviewed_org: Path, tmp_path: Path) -> None:
     assert "110.0%" in sheet
 
 
+@pytest.mark.slow
 def test_nothing_to_appraise_or_monitor_gives_only_the_review(
     seed_org: Path, tmp_path: Path
 ) -> None:
@@ -279,6 +286,7 @@ def test_appraisal_file_names_are_safe_and_distinct(seed_org: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_same_figures_give_byte_identical_reports(seed_org: Path, tmp_path: Path) -> None:
     render(seed_org, tmp_path / "a")
     render(seed_org, tmp_path / "b")
@@ -290,6 +298,7 @@ def test_same_figures_give_byte_identical_reports(seed_org: Path, tmp_path: Path
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_large_team_gets_a_review_of_meeting_length(tmp_path: Path) -> None:
     """At 60 reps the ranking shows the best and the lowest 25; everyone stays in the totals."""
     from click.testing import CliRunner
@@ -304,6 +313,7 @@ def test_a_large_team_gets_a_review_of_meeting_length(tmp_path: Path) -> None:
     )
     assert result.exit_code in (0, 1), result.output
     document = json.loads((output / "figures.json").read_text("utf-8"))
+    document["figures"].update(document_figures(load(folder, jobs=1).compute()))
     context = review_context(document)
     people = [t for t in document["figures"]["targets"] if t.get("dimension_type") == "个人"]
     assert len(context.reps) == 2 * TABLE_ENDS

@@ -130,6 +130,7 @@ def test_any_template_fault_is_one_render_error(tmp_path: Path, source: str, say
 # --- only a folder the admin names ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_templates_folder_dropped_among_the_workbooks_is_ignored_and_reported(
     org: Path, tmp_path: Path
 ) -> None:
@@ -149,6 +150,7 @@ def test_a_templates_folder_dropped_among_the_workbooks_is_ignored_and_reported(
     assert any(i["code"] == "SB-C004" and i["location"] == "templates" for i in issues)
 
 
+@pytest.mark.slow
 def test_the_templates_setting_names_a_folder_on_purpose(org: Path, tmp_path: Path) -> None:
     folder_with(org / "templates", {"letters.html": LETTERS.replace("奖惩条款", "激励与考核")})
     (org / "salesbook.toml").write_text('templates = "templates"\n', encoding="utf-8")
@@ -161,6 +163,7 @@ def test_the_templates_setting_names_a_folder_on_purpose(org: Path, tmp_path: Pa
     assert "奖惩条款" not in letter
 
 
+@pytest.mark.slow
 def test_templates_option_wins_over_the_setting(org: Path, tmp_path: Path) -> None:
     folder_with(org / "letterhead", {"letters.html": LETTERS.replace("奖惩条款", "由设置指定")})
     (org / "salesbook.toml").write_text('templates = "letterhead"\n', encoding="utf-8")

@@ -1,0 +1,461 @@
+"""Book + RunPeriod + People -> FollowUpFigures (per rep, region, customer, funnel), plans and discipline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from salesbook.compute.people import People
+from salesbook.compute.period import INTERNAL, STAGE_ORDER, WON, RunPeriod, ratio
+from salesbook.config import Config
+from salesbook.read import Book, Table
+from salesbook.schemas import VISIT
+from salesbook.values import Period, column_letter, is_placeholder
+from salesbook.workdays import WorkCalendar
+
+
+@dataclass
+class RepFollowUps:
+    owner: str
+    region: str
+    follow_ups: int = 0
+    customers: int = 0
+    visits: int = 0
+    planned_visits: int | None = None  # the rep's plans for the run period (compute_plans)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0  # of the customers this rep owns at the as-of date, whatever the period
+    stale: int = 0
+    complete: int = 0
+    backfilled: int = 0
+    process_nodes_due: int = 0
+    process_nodes_done: int = 0
+    plan_visits: int | None = None  # visits to those plans' key customers, each in its period
+
+    @property
+    def completeness(self) -> Decimal | None:
+        return ratio(self.complete, self.follow_ups)
+
+    @property
+    def node_completion(self) -> Decimal | None:
+        return ratio(self.process_nodes_done, self.process_nodes_due)
+
+
+@dataclass
+class CustomerStatus:
+    """A customer at the as-of date, from its latest follow-up up to then (SPEC §4)."""
+
+    customer: str
+    owner: str
+    last_date: dt.date
+    stage: str | None
+    due: dt.date | None
+    next_action: str | None
+    overdue: bool = False
+    stale: bool = False
+    pool_date: dt.date | None = None
+    idle_days: int = 0  # working days from the last follow-up to the as-of date
+    in_period: bool = False  # followed up within the run period
+    region: str = ""  # the owner's region on the roster
+    reassign: str | None = (
+        None  # reassign.<key> in salesbook.words when the owner cannot follow it up
+    )
+    row: int = field(default=0, metadata=INTERNAL)  # position of the latest follow-up
+
+
+@dataclass
+class FollowUpFigures:
+    reps: dict[str, RepFollowUps] = field(default_factory=dict)
+    regions: dict[str, dict[str, int]] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)
+    customers: list[CustomerStatus] = field(default_factory=list)  # every customer, at as-of
+    reassign: list[CustomerStatus] = field(default_factory=list)  # 待重新分配
+    funnel: list[dict[str, object]] = field(default_factory=list)
+    backfilled_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    incomplete_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    in_period_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    # rows repeating an earlier one (SB-U005): counted nowhere
+    repeated_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
+    # Up to as-of: customer -> (signing date, who signed); customers first recorded at
+    # 履约交付/售后跟进 (existing business); owner -> (customer, date) of each follow-up.
+    _signed: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    _existing: set[str] = field(default_factory=set)
+    _by_owner: dict[str, list[tuple[str, dt.date]]] = field(default_factory=dict)
+    _touched: set[str] = field(default_factory=set)  # customers followed up in the run period
+
+    def new_signings(self, owners: set[str], period: Period) -> set[str]:
+        """Customers that reached 合同签订 within `period` in a follow-up by one of `owners`
+        (SPEC §4: after an earlier stage, or first recorded at 合同签订 in the period)."""
+        return {
+            c
+            for owner in owners
+            for c, _ in self._by_owner.get(owner, ())
+            if c in self._signed and self._signed[c][1] == owner and self._signed[c][0] in period
+        }
+
+    def prospects(self, owners: set[str], period: Period) -> set[str]:
+        """Customers these owners followed up within `period` that were not customers yet: not
+        first recorded at 履约交付/售后跟进, and not signed before the period."""
+        return {
+            c
+            for owner in owners
+            for c, day in self._by_owner.get(owner, ())
+            if day in period
+            and c not in self._existing
+            and not (c in self._signed and self._signed[c][0] < period.start)
+        }
+
+    def conversion(self, owners: set[str], period: Period) -> Decimal | None:
+        """New signings of the period, of the prospects these owners followed up in it."""
+        prospects = self.prospects(owners, period)
+        return ratio(len(self.new_signings(owners, period) & prospects), len(prospects))
+
+    def won_customers(self, owners: set[str], period: Period) -> int:
+        return len(self.new_signings(owners, period))
+
+    @property
+    def totals(self) -> dict[str, object]:
+        reps = self.reps.values()
+        follow_ups = sum(r.follow_ups for r in reps)
+        return {
+            "follow_ups": follow_ups,
+            "customers": len(self._touched),
+            "overdue": sum(c.overdue for c in self.customers),
+            "stale": sum(c.stale for c in self.customers),
+            "reassign": len(self.reassign),
+            "backfilled": sum(r.backfilled for r in reps),
+            "completeness": ratio(sum(r.complete for r in reps), follow_ups),
+            "node_completion": ratio(
+                sum(r.process_nodes_done for r in reps), sum(r.process_nodes_due for r in reps)
+            ),
+        }
+
+
+COMPLETENESS_KEYS = (
+    "customer",
+    "owner",
+    "date",
+    "channel",
+    "summary",
+    "feedback",
+    "next_action",
+    "due",
+)
+DUPLICATE_KEYS = ("customer", "owner", "date", "summary")  # SB-U005, checks.check_follow_ups
+
+
+def repeated_rows(table: Table) -> set[int]:
+    """Rows repeating an earlier row on DUPLICATE_KEYS (SB-U005): counted once, as the first."""
+    frame = table.frame[list(DUPLICATE_KEYS)]
+    repeated = frame.duplicated(keep="first") & frame.notna().all(axis=1)  # blanks never match
+    return {int(i) for i in repeated.to_numpy().nonzero()[0]}
+
+
+def unknown_choice_rows(book: Book, table: Table, key: str) -> set[int]:
+    """Rows whose `key` cell holds a value outside the list (SB-V006): filled in, read as blank."""
+    bad = {
+        (i.location.file, i.location.sheet, i.location.cell)
+        for i in book.issues
+        if i.code == "SB-V006" and i.location.cell
+    }
+    if not bad:
+        return set()
+    letters = {
+        n: column_letter(s.columns[key]) for n, s in enumerate(table.sources) if key in s.columns
+    }
+    rows = set()
+    for i, (n, row) in enumerate(zip(table.frame["_source"], table.frame["_row"], strict=True)):
+        source, n = table.sources[int(n)], int(n)
+        if n in letters and (source.file, source.sheet, f"{letters[n]}{int(row)}") in bad:
+            rows.add(i)
+    return rows
+
+
+def reassign_reason(owner: str | None, people: People) -> str | None:
+    """Why nobody can follow a customer up; None when its owner is an active person on the roster
+    (or when there is no roster to tell)."""
+    if not owner or is_placeholder(owner):
+        return "no_owner"
+    if not people.role:
+        return None
+    if owner not in people.role:
+        return "not_on_roster"
+    return None if owner in people.active else "left"
+
+
+def compute_follow_ups(
+    book: Book, config: Config, run: RunPeriod, calendar: WorkCalendar, people: People
+) -> FollowUpFigures:
+    figures = FollowUpFigures()
+    table = book.table("follow_up")
+    if table is None or not len(table):
+        return figures
+    frame = table.frame
+    period, as_of = run.period, run.as_of
+    dates = frame["date"].tolist()
+    owners = frame["owner"].tolist()
+    customers = frame["customer"].tolist()
+    channels = frame["channel"].tolist()
+    dues = frame["due"].tolist()
+    entered = frame["entered"].tolist()
+    stages = frame["stage"].tolist()
+    actions = frame["next_action"].tolist()
+    # A row repeated across files (SB-U005) counts once, as its first copy, in every figure.
+    repeated = repeated_rows(table)
+    figures.repeated_rows = sorted(repeated)
+    # A channel outside the list (SB-V006: 钉钉) is that one issue: the follow-up counts, under
+    # 其他, and its channel cell is filled in for record completeness.
+    unknown_channel = unknown_choice_rows(book, table, "channel")
+    # Complete = every column of the seed's template filled (信息同步人 is optional: seed 000
+    # added it as an improvement, and many teams leave it blank when nobody else needs to know).
+    others = [k for k in COMPLETENESS_KEYS if k != "channel"]
+    filled = [
+        bool(rest) and (bool(channel) or i in unknown_channel)
+        for i, (rest, channel) in enumerate(
+            zip(frame[others].notna().all(axis=1).tolist(), channels, strict=True)
+        )
+    ]
+
+    # Every follow-up up to as-of, by customer in date order: for overdue, stale and process nodes.
+    history: dict[str, list[int]] = defaultdict(list)
+    for i, (day, customer) in enumerate(zip(dates, customers, strict=True)):
+        if isinstance(day, dt.date) and customer and day <= as_of and i not in repeated:
+            history[customer].append(i)
+    for rows in history.values():
+        rows.sort(key=lambda i: dates[i])
+
+    def rep(owner: str) -> RepFollowUps:
+        if owner not in figures.reps:
+            figures.reps[owner] = RepFollowUps(owner, people.region.get(owner, ""))
+        return figures.reps[owner]
+
+    touched: dict[str, set[str]] = defaultdict(set)
+    for i, day in enumerate(dates):
+        owner = owners[i]
+        if (
+            not isinstance(day, dt.date)
+            or not owner
+            or day not in period
+            or day > as_of
+            or i in repeated
+        ):
+            continue
+        figures.in_period_rows.append(i)
+        record = rep(owner)
+        record.follow_ups += 1
+        channel = channels[i] or "其他"
+        record.by_channel[channel] = record.by_channel.get(channel, 0) + 1
+        figures.channels[channel] = figures.channels.get(channel, 0) + 1
+        if channel == VISIT or (config.visits_any_channel and channels[i]):
+            record.visits += 1
+        if customers[i]:
+            touched[owner].add(customers[i])
+            figures._touched.add(customers[i])
+        if filled[i]:
+            record.complete += 1
+        else:
+            figures.incomplete_rows.append(i)
+        if (
+            isinstance(entered[i], dt.date)
+            and calendar.workdays_between(day, entered[i]) > config.backfill_days
+        ):
+            record.backfilled += 1
+            figures.backfilled_rows.append(i)
+        # A process node is the next action with its due date; done when the customer was
+        # followed up again by then (seed 002 "流程节点完成率").
+        due = dues[i]
+        if isinstance(due, dt.date) and due <= as_of and customers[i]:
+            record.process_nodes_due += 1
+            later = [dates[j] for j in history[customers[i]] if dates[j] > day]
+            if later and later[0] <= due:
+                record.process_nodes_done += 1
+    for owner, names in touched.items():
+        rep(owner).customers = len(names)
+
+    # Every customer's state at as-of, from its latest follow-up, whether or not it was followed
+    # up in the run period (SPEC §4): the customers nobody followed up are the ones to see.
+    reach: dict[str, int] = {}
+    for customer, rows in sorted(history.items()):
+        last = rows[-1]
+        staged = [(j, STAGE_ORDER.index(stages[j])) for j in rows if stages[j] in STAGE_ORDER]
+        reach[customer] = max((s for _, s in staged), default=-1)
+        for j in rows:
+            figures._by_owner.setdefault(owners[j] or "", []).append((customer, dates[j]))
+        if staged and staged[0][1] > WON:
+            figures._existing.add(customer)  # first seen in delivery or after-sales
+        else:
+            signing = next((j for j, s in staged if s >= WON), None)
+            if signing is not None:
+                figures._signed[customer] = (dates[signing], owners[signing] or "")
+        owner = owners[last] or ""
+        status = CustomerStatus(
+            customer,
+            owner,
+            dates[last],
+            stages[last],
+            dues[last] if isinstance(dues[last], dt.date) else None,
+            actions[last],
+            idle_days=calendar.workdays_between(dates[last], as_of),
+            in_period=customer in figures._touched,
+            region=people.region.get(owner, ""),
+            reassign=reassign_reason(owner, people),
+            row=last,
+        )
+        status.overdue = status.due is not None and status.due < as_of
+        # Stale is about open opportunities (seed 002): a customer that has signed is past it.
+        status.stale = reach[customer] < WON and status.idle_days > config.stale_days
+        if config.pool_days:
+            try:  # load_config caps pool_days; a Config built in code may not
+                status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
+            except OverflowError:
+                status.pool_date = None
+        figures.customers.append(status)
+        if status.reassign:
+            figures.reassign.append(status)
+        if owner:
+            record = rep(owner)
+            record.overdue += status.overdue
+            record.stale += status.stale
+    figures.reassign.sort(key=lambda c: (-c.idle_days, c.owner, c.customer))  # longest idle first
+
+    for record in figures.reps.values():
+        region = figures.regions.setdefault(record.region or "—", Counter())
+        region["follow_ups"] += record.follow_ups
+        region["customers"] += record.customers
+        region["visits"] += record.visits
+        region["overdue"] += record.overdue
+        region["stale"] += record.stale
+        region["backfilled"] += record.backfilled
+    figures.regions = {k: dict(v) for k, v in figures.regions.items()}
+
+    # Funnel (seed 003): the prospects followed up in the period, by the furthest stage reached;
+    # its 合同签订 count is the period's new signings, the rule the standards use.
+    prospects = figures.prospects(set(figures._by_owner), period)
+    reached = Counter(reach[c] for c in prospects if reach[c] >= 0)
+    at_least = [sum(n for r, n in reached.items() if r >= i) for i in range(len(STAGE_ORDER))]
+    for i, stage in enumerate(STAGE_ORDER):
+        figures.funnel.append(
+            {
+                "stage": stage,
+                "customers": at_least[i],
+                "conversion": ratio(at_least[i], at_least[i - 1]) if i else None,
+            }
+        )
+    return figures
+
+
+@dataclass
+class PlanFigure:
+    row: int = field(metadata=INTERNAL)  # position in the plan table
+    owner: str
+    customer: str
+    planned: int  # visits planned for the months of its 计划周期 inside the run period
+    visits: int  # visits made in those months (上门拜访, or every channel if configured)
+    follow_ups: int  # follow-ups of any channel in those months
+    period: str = ""  # the months counted: the plan's 计划周期, or the run period, the shorter
+
+    @property
+    def attainment(self) -> Decimal | None:
+        return ratio(self.visits, self.planned)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1 if start <= end else 0
+
+
+def compute_plans(
+    book: Book,
+    config: Config,
+    run: RunPeriod,
+    follow_ups: FollowUpFigures,
+    people: People | None = None,
+) -> list[PlanFigure]:
+    """Visits against each plan row for the months its 计划周期 shares with the run period (a plan
+    for 2023-11 does not count in October; a quarter adds its months' plans; a quarterly plan in
+    a monthly run counts its 次/月 once). A plan row with no follow-up is SB-R004 (reconcile).
+    Sets each rep's planned_visits and plan_visits from the same rows (the 计划执行 figures)."""
+    plan = book.table("sales_plan")
+    log = book.table("follow_up")
+    if plan is None:
+        return []
+    made: dict[tuple[str, str], list[tuple[dt.date, bool]]] = defaultdict(list)
+    if log is not None:
+        owners, customers, channels, dates = (
+            log.column("owner"),
+            log.column("customer"),
+            log.column("channel"),
+            log.column("date"),
+        )
+        for i in follow_ups.in_period_rows:  # in the run period, up to as-of, duplicates once
+            visit = channels[i] == VISIT or bool(config.visits_any_channel and channels[i])
+            made[(owners[i], customers[i])].append((dates[i], visit))
+    figures = []
+    for i, (owner, period, customer, planned) in enumerate(
+        zip(
+            plan.column("owner"),
+            plan.column("period"),
+            plan.column("key_customer"),
+            plan.column("planned_visits"),
+            strict=True,
+        )
+    ):
+        if not owner or not customer or not isinstance(planned, int):
+            continue
+        # A plan without 计划周期 stands for every month of the run.
+        own = period if isinstance(period, Period) else run.period
+        start, end = max(own.start, run.period.start), min(own.end, run.period.end)
+        months = _months_between(start, end)
+        if not months:
+            continue  # a plan for another period
+        window = own if own.start >= run.period.start and own.end <= run.period.end else run.period
+        done = [visit for day, visit in made[(owner, customer)] if start <= day <= end]
+        figure = PlanFigure(
+            i, owner, customer, planned * months, sum(done), len(done), window.label
+        )
+        figures.append(figure)
+    for figure in figures:
+        record = follow_ups.reps.get(figure.owner)
+        if record is None:
+            region = people.region.get(figure.owner, "") if people else ""
+            record = follow_ups.reps[figure.owner] = RepFollowUps(figure.owner, region)
+        record.planned_visits = (record.planned_visits or 0) + figure.planned
+        record.plan_visits = (record.plan_visits or 0) + figure.visits
+    return figures
+
+
+@dataclass
+class Discipline:
+    """What the documents print of follow-up discipline: each rep's ratios and the team total."""
+
+    completeness: dict[str, Decimal | None] = field(default_factory=dict)  # per rep
+    node_completion: dict[str, Decimal | None] = field(default_factory=dict)
+    total: dict[str, object] | None = None  # the reps added up; None without reps
+
+
+def discipline(reps: dict[str, RepFollowUps]) -> Discipline:
+    """Per rep and for the team (the reps added up, as the review's 合计 row prints them)."""
+    figure = Discipline(
+        {name: rep.completeness for name, rep in reps.items()},
+        {name: rep.node_completion for name, rep in reps.items()},
+    )
+    rows = list(reps.values())
+    if not rows:
+        return figure
+    planned = [r.planned_visits for r in rows if r.planned_visits is not None]
+    follow_ups = sum(r.follow_ups for r in rows)
+    figure.total = {
+        "follow_ups": follow_ups,
+        "customers": sum(r.customers for r in rows),
+        "visits": sum(r.visits for r in rows),
+        "planned_visits": sum(planned) if planned else None,
+        "overdue": sum(r.overdue for r in rows),
+        "stale": sum(r.stale for r in rows),
+        "backfilled": sum(r.backfilled for r in rows),
+        "completeness": ratio(sum(r.complete for r in rows), follow_ups),
+        "node_completion": ratio(
+            sum(r.process_nodes_done for r in rows), sum(r.process_nodes_due for r in rows)
+        ),
+        "plan_visits": sum(r.plan_visits or 0 for r in rows) if planned else None,
+    }
+    return figure

@@ -1,0 +1,398 @@
+"""Figures → the summary workbook 汇总-<period>.xlsx: attainment, discipline, ranking and
+awards, health, each a sheet with its chart (openpyxl)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from salesbook.cells import (
+    COUNT,
+    PERCENT,
+    SCORE,
+    STATUS_FILLS,
+    Lined,
+    attainment_lines,
+    displayed,
+    health_lines,
+    incomplete_note,
+    measure_text,
+    money_format,
+    shown_money,
+    split_gap,
+    split_text,
+)
+from salesbook.compute import (
+    PACE_LABELS,
+    REASSIGN_LABELS,
+    STATUS_LABELS,
+    Figures,
+    TargetFigure,
+)
+from salesbook.xlsx import (
+    WRAP,
+    print_setup,
+    save_workbook,
+    set_text,
+    table_cm,
+    text_chars,
+    wrapped_height,
+)
+
+
+def write_summary(figures: Figures, path: Path) -> None:
+    """汇总-<period>.xlsx: attainment, follow-up discipline, ranking and awards, health.
+
+    Dated by the as-of date, so equal figures give equal bytes."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    period = figures.run.period.label
+    unit = figures.money_unit
+    money = money_format(unit)
+
+    def rate(figure: TargetFigure) -> str:
+        return money if figure.unit == "元" else COUNT
+
+    targets = [f for f in figures.targets if f.unit == "元"]
+    for kind, title in (("区域", "区域达成"), ("产品", "产品达成"), ("个人", "个人达成")):
+        rows = [
+            (
+                f.name,
+                f.owner,
+                shown_money(f.target, unit),
+                shown_money(f.actual, unit),
+                Lined(f.attainment, attainment_lines(figures, f)),
+                *(shown_money(part, unit) for part in split_gap(f.gap)),
+                f.elapsed,
+                PACE_LABELS.get(f.pace or "", None),
+                shown_money(f.projection, unit),
+                incomplete_note(f.missing),
+            )
+            for f in targets
+            if f.dimension_type == kind
+        ]
+        _table(
+            workbook,
+            title,
+            (
+                "名称",
+                "责任人",
+                "目标",
+                "实际完成",
+                "达成率",
+                "差额",
+                "超额",
+                "时间进度",
+                "进度状态",
+                "预计期末完成",
+                "说明",
+            ),
+            rows,
+            (None, None, money, money, PERCENT, money, money, PERCENT, None, money, None),
+            chart=("达成率", 5, 1) if rows else None,
+        )
+    # Every target's split: months add back to the target (money: the last month takes the
+    # cents; counts: whole units, the remainder to the earliest months), as the letters print it.
+    _table(
+        workbook,
+        "目标分解",
+        ("指标", "维度", "责任人", "周期", "目标", "单位", "按月分解", "每周", "每工作日"),
+        [
+            (
+                f.metric,
+                f.dimension or f.name,
+                f.owner,
+                f.period.label,
+                Lined(shown_money(f.target, unit) if f.unit == "元" else f.target, (), rate(f)),
+                (unit if f.unit == "元" else f.unit) or "",
+                "；".join(
+                    f"{label} {split_text(amount, f.unit, unit)}" for label, amount in f.months
+                ),
+                Lined(shown_money(f.weekly, unit) if f.unit == "元" else f.weekly, (), rate(f)),
+                Lined(shown_money(f.daily, unit) if f.unit == "元" else f.daily, (), rate(f)),
+            )
+            for f in figures.targets
+        ],
+        (None, None, None, None, None, None, None, None, None),
+    )
+    flat: list[tuple] = []
+
+    def walk(level: dict[str, object], depth: int) -> None:
+        flat.append(
+            (
+                "　" * depth + str(level["name"]),
+                level["level"],
+                shown_money(level["target"], unit),
+                shown_money(level["children_target"], unit),
+                shown_money(level["actual"], unit),
+                level["attainment"],
+                *(shown_money(part, unit) for part in split_gap(level["gap"])),  # type: ignore[arg-type]
+                incomplete_note(level["missing"]),  # type: ignore[arg-type]
+            )
+        )
+        for child in level["children"]:
+            walk(child, depth + 1)
+
+    for region in figures.rollup:
+        walk(region, 0)
+    _table(
+        workbook,
+        "层级汇总",
+        (
+            "区域 › 小组 › 个人",
+            "层级",
+            "目标",
+            "下级目标合计",
+            "实际完成",
+            "达成率",
+            "差额",
+            "超额",
+            "说明",
+        ),
+        flat,
+        (None, None, money, money, money, PERCENT, money, money, None),
+    )
+    _table(
+        workbook,
+        "计划执行",
+        ("负责人", "重点客户", "计划周期", "计划拜访", "实际拜访", "跟进次数", "拜访完成率"),
+        [
+            (p.owner, p.customer, p.period, p.planned, p.visits, p.follow_ups, p.attainment)
+            for p in figures.plans
+        ],
+        (None, None, None, COUNT, COUNT, COUNT, PERCENT),
+    )
+    reps = sorted(figures.follow_ups.reps.values(), key=lambda r: (r.region, r.owner))
+    _table(
+        workbook,
+        "跟进纪律",
+        (
+            "负责人",
+            "区域",
+            "跟进次数",
+            "客户数",
+            "拜访",
+            "计划拜访",
+            "计划内已拜访",
+            "逾期",
+            "停滞",
+            "补录",
+            "记录完整率",
+            "节点完成率",
+        ),
+        [
+            (
+                r.owner,
+                r.region,
+                r.follow_ups,
+                r.customers,
+                r.visits,
+                r.planned_visits,
+                r.plan_visits,
+                r.overdue,
+                r.stale,
+                r.backfilled,
+                r.completeness,
+                r.node_completion,
+            )
+            for r in reps
+        ],
+        (None, None, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, PERCENT, PERCENT),
+        chart=("跟进次数", 3, 1) if reps else None,
+    )
+    # Customers whose owner left or is not on the roster: every one, overdue or not (SPEC §4).
+    _table(
+        workbook,
+        "待重新分配",
+        (
+            "客户名称",
+            "原负责人",
+            "原因",
+            "区域",
+            "最近跟进",
+            "距今工作日",
+            "客户阶段",
+            "下一步行动",
+            "预计完成时间",
+            "下一步逾期",
+            "客户停滞",
+        ),
+        [
+            (
+                c.customer,
+                c.owner or "—",
+                REASSIGN_LABELS.get(c.reassign or "", c.reassign),
+                c.region,
+                c.last_date,
+                c.idle_days,
+                c.stage,
+                c.next_action,
+                c.due,
+                "是" if c.overdue else "否",
+                "是" if c.stale else "否",
+            )
+            for c in figures.follow_ups.reassign
+        ],
+        (None, None, None, None, "yyyy-mm-dd", COUNT, None, None, "yyyy-mm-dd", None, None),
+    )
+    people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
+    _table(
+        workbook,
+        "评估排名",
+        ("排名", "姓名", "目标", "实际完成", "达成率", "综合评分", "等级", "奖项"),
+        [
+            (
+                p.rank,
+                p.name,
+                shown_money(p.target, unit),
+                shown_money(p.actual, unit),
+                Lined(p.attainment, figures.lines.get("attainment", ())),
+                Lined(p.score, figures.lines.get("score", ())),
+                p.grade,
+                "、".join(p.awards),
+            )
+            for p in people
+        ],
+        (COUNT, None, money, money, PERCENT, SCORE, None, None),
+        chart=("综合评分", 6, 2) if people else None,
+    )
+    _table(
+        workbook,
+        "奖项",
+        ("奖项", "规则", "获奖者", "说明"),
+        [
+            (
+                a.name,
+                a.rule,
+                "、".join(a.winners) or "—",
+                a.note or "；".join(f"{n}：{why}" for n, why in a.near_misses),
+            )
+            for a in figures.awards
+        ],
+        (None, None, None, None),
+    )
+    _table(
+        workbook,
+        "健康度",
+        ("维度", "指标", "本期数值", "单位", "健康阈值", "预警阈值", "状态", "改进方向"),
+        [
+            (
+                h.dimension,
+                h.name,
+                Lined(h.value, health_lines(h), PERCENT if h.unit == "%" else SCORE),
+                h.unit,
+                _threshold(h.healthy),
+                _threshold(h.alert),
+                STATUS_LABELS.get(h.status or "", None),
+                h.improvement if h.status and h.status != "healthy" else None,
+            )
+            for h in figures.health
+        ],
+        (None, None, SCORE, None, None, None, None, None),
+    )
+    workbook.properties.title = f"销售汇总 {period}"
+    save_workbook(workbook, path, figures.run.as_of)
+
+
+def _threshold(threshold: object) -> str | None:
+    if threshold is None:
+        return None
+    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)  # type: ignore[attr-defined]
+    return op + measure_text(threshold.limit, threshold.unit)  # type: ignore[attr-defined]
+
+
+def _table(
+    workbook: Workbook,
+    title: str,
+    headers: tuple[str, ...],
+    rows: list[tuple],
+    formats: tuple[str | None, ...],
+    chart: tuple[str, int, int] | None = None,
+) -> None:
+    sheet = workbook.create_sheet(title)
+    for column, header in enumerate(headers, start=1):
+        cell = sheet.cell(1, column, header)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+        sheet.column_dimensions[get_column_letter(column)].width = max(10, len(header) * 2 + 4)
+    for r, row in enumerate(rows, start=2):
+        for column, (value, number_format) in enumerate(zip(row, formats, strict=True), start=1):
+            value, number_format = displayed(value, number_format)
+            if value is None or value == "":
+                continue
+            cell = sheet.cell(r, column)
+            set_text(cell, value)
+            if number_format and not isinstance(value, str):
+                cell.number_format = number_format
+            if isinstance(value, str) and value in STATUS_FILLS:
+                cell.fill = STATUS_FILLS[value]
+    sheet.freeze_panes = "A2"
+    last = len(rows) + 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
+    _fit_widths(sheet, len(headers), last)
+    end = last
+    if chart and rows:
+        end = _chart_below(sheet, title, chart, last, len(headers))
+    print_setup(sheet, len(headers), end)
+
+
+TEXT_MAX_CHARS = 48  # a text column is no wider; longer text wraps inside its cell
+
+
+def _fit_widths(sheet: Worksheet, columns: int, last: int) -> None:
+    """Columns as wide as what they hold (up to TEXT_MAX_CHARS, then wrapped): a printed page
+    shows each value whole, not cut off by the next cell or as ###."""
+    wrapped: dict[int, list[tuple[object, float]]] = defaultdict(list)
+    for column in range(1, columns + 1):
+        cells = [c for (c,) in sheet.iter_rows(2, last, column, column) if c.value is not None]
+        need = max((text_chars(c.value) + 2 for c in cells), default=0)
+        dimension = sheet.column_dimensions[get_column_letter(column)]
+        if need > dimension.width:
+            dimension.width = min(need, TEXT_MAX_CHARS)
+        if need > TEXT_MAX_CHARS:
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.alignment = WRAP
+                    wrapped[cell.row].append((cell.value, dimension.width))
+    for row, cells in wrapped.items():
+        if height := wrapped_height(cells):
+            sheet.row_dimensions[row].height = height
+
+
+CHART_CM = 8.0  # chart height
+ROW_CM = 0.53  # a default row (15 pt)
+PAGE_ROWS = 28  # default rows on a landscape A4 page at 100 %: fewer than on any page we print
+
+
+def _chart_below(
+    sheet: Worksheet, title: str, chart: tuple[str, int, int], last: int, columns: int
+) -> int:
+    """The chart under the table, as wide as the table, starting a page of its own unless
+    table and chart fit on the first page, so no chart is printed in two halves. A column with
+    no number gets no chart (an empty axis says nothing) but a line saying why. Returns the last
+    row the print area must hold."""
+    name, column, categories = chart
+    values = [sheet.cell(r, column).value for r in range(2, last + 1)]
+    if not any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values):
+        set_text(sheet.cell(last + 2, 1), f"未画「{name}」图：没有一行有{name}的数值。")
+        return last + 2
+    bar = BarChart()
+    bar.title = f"{title} · {name}"
+    bar.y_axis.title = name
+    bar.height, bar.width = CHART_CM, max(12.0, table_cm(sheet, columns) - 0.5)
+    bar.add_data(Reference(sheet, min_col=column, min_row=1, max_row=last), titles_from_data=True)
+    bar.set_categories(Reference(sheet, min_col=categories, min_row=2, max_row=last))
+    top = last + 2
+    chart_rows = int(CHART_CM / ROW_CM) + 2
+    if top + chart_rows > PAGE_ROWS:
+        sheet.row_breaks.append(Break(id=last + 1))
+    sheet.add_chart(bar, f"A{top}")
+    return top + chart_rows
