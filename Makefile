@@ -26,8 +26,9 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# ruff's rules and formatting, then mypy over salesbook/ (its settings: [tool.mypy] in pyproject.toml).
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 # Every benchmark, one after another (long: see bench/README.md for each one's method and figures).
 bench: bench-validate bench-run bench-letters bench-batch

@@ -282,9 +282,11 @@ def prep_html(folder: Path, figures: Path, target: Path, chunk: int) -> dict[str
 
     chunk 0: everything joined as one HTML document, target/part-000.html. chunk N: one HTML
     document per N letters, per N appraisal sheets and per report, target/part-NNN.html."""
-    from salesbook import reports
     from salesbook.chunks import assign_file_stems
-    from salesbook.letters import letter_contexts
+    from salesbook.contexts.appraisal import appraisal_sheets
+    from salesbook.contexts.health import health_context
+    from salesbook.contexts.letters import letter_contexts
+    from salesbook.contexts.review import review_context
     from salesbook.render import Renderer, template_dirs
 
     started = time.perf_counter()
@@ -306,14 +308,14 @@ def prep_html(folder: Path, figures: Path, target: Path, chunk: int) -> dict[str
         for part in _chunks(batch, chunk):
             html = renderer.html("letters.html", letters=part, duplex=False, created=part[0].start)
             add(f"letters {period}", len(part), html)
-    review = reports.review_context(document, LANG)
+    review = review_context(document, LANG)
     add("review", 1, renderer.html("review.html", report=review, created=review.created))
-    health = reports.health_context(document, LANG)
+    health = health_context(document, LANG)
     if health.indicators:
         add("health", 1, renderer.html("health.html", report=health, created=health.created))
-    sheets = reports.appraisal_sheets(document, LANG)
+    sheets = appraisal_sheets(document, LANG)
     if sheets:
-        reports.assign_file_stems(sheets)
+        assign_file_stems(sheets)
         for part in _chunks(sheets, chunk):
             html = renderer.html("appraisal.html", sheets=part, created=sheets[0].as_of)
             add("appraisal sheets", len(part), html)

@@ -35,7 +35,8 @@ TARGET_RATIO = 1.3
 SALESBOOK = r"""
 import json, sys, time
 from pathlib import Path
-from salesbook.letters import letter_contexts, render_letters
+from salesbook.contexts.letters import letter_contexts
+from salesbook.letters import render_letters
 from salesbook.render import Renderer, template_dirs
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 out = Path(sys.argv[2])
@@ -66,7 +67,7 @@ WRITE_HTML = r"""
 import json, sys
 from pathlib import Path
 from salesbook.chunks import assign_file_stems
-from salesbook.letters import letter_contexts
+from salesbook.contexts.letters import letter_contexts
 from salesbook.render import Renderer, template_dirs
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])

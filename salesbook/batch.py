@@ -29,6 +29,7 @@ from salesbook.sources import find_workbooks
 from salesbook.values import Period
 
 if TYPE_CHECKING:
+    from salesbook.compute import Figures
     from salesbook.manifest import Reuse
 
 
@@ -127,7 +128,7 @@ def check_folder(
 @dataclass
 class RunResult:
     check: CheckResult
-    figures: object  # compute.Figures
+    figures: Figures
     written: list[Path]
     output: Path
     reused: list[str] = field(default_factory=list)  # products carried over from the last run
@@ -290,7 +291,7 @@ def _run_staged(
     """Everything a run writes, into `stage`; `working` is this run's copy of the history."""
     from salesbook import ledger
     from salesbook import manifest as manifests
-    from salesbook.compute import document_figures, figures_document, history_rows
+    from salesbook.compute import figures_document, history_rows
     from salesbook.issue_list import write_issue_workbook
     from salesbook.summary import write_summary
 
@@ -304,8 +305,7 @@ def _run_staged(
     stamp = figures.run.as_of
     document = figures_document(figures, loaded.config, __version__)
     text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
-    document = json.loads(text)  # the PDFs render from exactly what figures.json holds,
-    document["figures"].update(document_figures(figures))  # and what only documents read
+    document = json.loads(text)  # the PDFs render from exactly what figures.json holds
     (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
     figures_key = manifests.fingerprint(__version__, text)
     reuser = manifests.Reuse(output, previous, stage)
@@ -401,7 +401,7 @@ def _run_staged(
 
 def fill_workbooks_reusing(
     loaded: Folder,
-    figures: object,
+    figures: Figures,
     issues: list[Issue],
     target: Path,
     reuser: Reuse,
@@ -433,7 +433,7 @@ def fill_workbooks_reusing(
         return found
 
     arguments = (loaded.book, figures, issues, loaded.path, target)
-    results = run_tasks(
+    results: list[list[Path] | str] = run_tasks(
         [
             Task(filling.fill_workbooks, arguments, {"only": {name}}, label=name)
             for name, _ in to_fill
@@ -472,7 +472,8 @@ def render_documents(
     """
     from salesbook import ledger
     from salesbook import manifest as manifests
-    from salesbook.letters import letter_contexts, letter_owners, render_letters
+    from salesbook.contexts.letters import letter_contexts, letter_owners
+    from salesbook.letters import render_letters
     from salesbook.render import Renderer, template_dirs
     from salesbook.reports import render_reports
 

@@ -58,7 +58,8 @@ def displayed(
     cell holds the shown value: Excel would otherwise round the exact one its own way."""
     if isinstance(value, Lined):
         number_format = value.number_format or number_format
-        value, lines = value.value, value.lines
+        lines = value.lines
+        value = value.value
     if not isinstance(value, Decimal) or isinstance(value, bool):
         return value, number_format
     if number_format == PERCENT:

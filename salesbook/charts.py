@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from salesbook.render import FONT_FAMILIES, check_fonts, font_coverage, percent_text
+from salesbook.fonts import FONT_FAMILIES, check_fonts, font_coverage
+from salesbook.shown import percent_text
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not with the module
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.typing import RcKeyType
 
 MM = 1 / 25.4  # matplotlib sizes are in inches
 INK = "#1a1a1a"
@@ -29,7 +31,7 @@ TARGET_LINE = "#b03a2e"
 PACE_LINE = "#555555"
 HEALTHY_LINE = "#2e7d32"
 ALERT_LINE = "#b03a2e"
-STYLE = {
+STYLE: dict[RcKeyType, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": [FONT_FAMILIES[0], "DejaVu Sans"],
     "font.size": 7.5,
@@ -150,7 +152,7 @@ def attainment_chart(
         axes.text(
             100, len(bars) - 0.35, " " + target_text, color=TARGET_LINE, fontsize=6.5, va="bottom"
         )
-        if pace_text:
+        if pace_text and elapsed is not None:
             axes.axvline(float(elapsed) * 100, color=PACE_LINE, lw=0.8, ls=":")
             axes.text(
                 float(elapsed) * 100,

@@ -18,6 +18,7 @@ from salesbook.values import (
     PLACEHOLDER,
     Period,
     Quantity,
+    Threshold,
     choice_key,
     split_dimension,
     split_overall,
@@ -45,8 +46,8 @@ def check_book(book: Book, period: Period | None, today: dt.date) -> list[Issue]
     people: set[str] = set()
     groups: set[str] = set()
     if roster is not None:
-        people = {n for n in roster.column("name") if n}
-        groups = {g for key in ("group", "region") for g in roster.column(key) if g}
+        people = {n for n in roster.texts("name") if n}
+        groups = {g for key in ("group", "region") for g in roster.texts(key) if g}
     context = Context(book, period, today, frozenset(people), frozenset(groups))
     issues: list[Issue] = []
     for kind, check in CHECKS:
@@ -61,7 +62,7 @@ def target_period(book: Book) -> Period | None:
     table = book.table("target_overall")
     if table is None:
         return None
-    periods = [p for p in table.column("period") if isinstance(p, Period)]
+    periods = [p for p in table.periods("period") if p is not None]
     if not periods:
         return None
     if len({p.label for p in periods}) == 1:
@@ -81,10 +82,10 @@ def _period_params(period: Period) -> dict[str, object]:
 def check_overall_targets(table: Table, context: Context) -> Iterator[Issue]:
     for i, (target, period, start, end) in enumerate(
         zip(
-            table.column("target"),
-            table.column("period"),
-            table.column("start"),
-            table.column("end"),
+            table.quantities("target"),
+            table.periods("period"),
+            table.dates("start"),
+            table.dates("end"),
             strict=True,
         )
     ):
@@ -103,7 +104,7 @@ def overall_periods(book: Book) -> dict[str, Period]:
     if table is None:
         return {}
     found: dict[str, Period] = {}
-    for metric, period in zip(table.column("metric"), table.column("period"), strict=True):
+    for metric, period in zip(table.texts("metric"), table.periods("period"), strict=True):
         if metric and isinstance(period, Period):
             found.setdefault(choice_key(metric), period)
     return found
@@ -114,11 +115,11 @@ def check_breakdown(table: Table, context: Context) -> Iterator[Issue]:
     has_overall = context.book.table("target_overall") is not None
     for i, (overall, dimension, target, owner, deadline) in enumerate(
         zip(
-            table.column("overall"),
-            table.column("dimension"),
-            table.column("target"),
-            table.column("owner"),
-            table.column("deadline"),
+            table.texts("overall"),
+            table.texts("dimension"),
+            table.quantities("target"),
+            table.texts("owner"),
+            table.dates("deadline"),
             strict=True,
         )
     ):
@@ -156,7 +157,7 @@ def individual_target_names(book: Book) -> set[str]:
     names: set[str] = set()
     if table is None:
         return names
-    for dimension, owner in zip(table.column("dimension"), table.column("owner"), strict=True):
+    for dimension, owner in zip(table.texts("dimension"), table.texts("owner"), strict=True):
         split = split_dimension(dimension) if dimension else None
         if split and split[0] == "个人":
             names.add(split[1])
@@ -167,7 +168,7 @@ def individual_target_names(book: Book) -> set[str]:
 
 def check_roster(table: Table, context: Context) -> Iterator[Issue]:
     seen: dict[str, int] = {}
-    for i, name in enumerate(table.column("name")):
+    for i, name in enumerate(table.texts("name")):
         if not name:
             continue
         if name in seen:
@@ -178,7 +179,7 @@ def check_roster(table: Table, context: Context) -> Iterator[Issue]:
             )
         else:
             seen[name] = i
-    for i, manager in enumerate(table.column("manager")):
+    for i, manager in enumerate(table.texts("manager")):
         if manager and manager not in context.people and not PLACEHOLDER.match(manager):
             yield Issue("SB-T010", table.location(i, "manager"), {"person": manager})
     # 千斤重担人人挑，人人头上有指标 (seed 001): every active rep carries an individual target.
@@ -186,7 +187,7 @@ def check_roster(table: Table, context: Context) -> Iterator[Issue]:
         return
     with_target = individual_target_names(context.book)
     for i, (name, role, status) in enumerate(
-        zip(table.column("name"), table.column("role"), table.column("status"), strict=True)
+        zip(table.texts("name"), table.texts("role"), table.texts("status"), strict=True)
     ):
         if name and role == REP_ROLE and status in (None, ACTIVE) and name not in with_target:
             yield Issue("SB-T004", table.location(i, "name"), {"person": name})
@@ -199,10 +200,10 @@ def check_follow_ups(table: Table, context: Context) -> Iterator[Issue]:
     today, period = context.today, context.period
     for i, (owner, day, due, entered) in enumerate(
         zip(
-            table.column("owner"),
-            table.column("date"),
-            table.column("due"),
-            table.column("entered"),
+            table.texts("owner"),
+            table.dates("date"),
+            table.dates("due"),
+            table.dates("entered"),
             strict=True,
         )
     ):
@@ -259,7 +260,7 @@ def _duplicates(table: Table, keys: tuple[str, ...], code: str, at: str) -> Iter
 
 def check_appraisal(table: Table, context: Context) -> Iterator[Issue]:
     seen: dict[str, int] = {}
-    for i, name in enumerate(table.column("name")):
+    for i, name in enumerate(table.texts("name")):
         if not name:
             continue
         if context.has_roster and name not in context.people and not PLACEHOLDER.match(name):
@@ -285,17 +286,17 @@ def check_health_data(table: Table, context: Context) -> Iterator[Issue]:
     for kind, key in (("health_indicators", "name"), ("health_monitoring", "indicator")):
         other = context.book.table(kind)
         if other is not None:
-            known |= {_indicator_key(n) for n in other.column(key) if n}
+            known |= {_indicator_key(n) for n in other.texts(key) if n}
     if not known:
         return
-    for i, name in enumerate(table.column("indicator")):
+    for i, name in enumerate(table.texts("indicator")):
         if name and _indicator_key(name) not in known:
             yield Issue("SB-M001", table.location(i, "indicator"), {"indicator": name})
 
 
 def check_monitoring(table: Table, context: Context) -> Iterator[Issue]:
     for i, (healthy, alert) in enumerate(
-        zip(table.column("healthy"), table.column("alert"), strict=True)
+        zip(table.thresholds("healthy"), table.thresholds("alert"), strict=True)
     ):
         if healthy is None or alert is None:
             continue
@@ -310,10 +311,9 @@ def check_monitoring(table: Table, context: Context) -> Iterator[Issue]:
             )
 
 
-def _threshold_text(threshold: object) -> str:
-    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)  # type: ignore[attr-defined]
-    limit = threshold.limit  # type: ignore[attr-defined]
-    unit = threshold.unit  # type: ignore[attr-defined]
+def _threshold_text(threshold: Threshold) -> str:
+    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)
+    limit, unit = threshold.limit, threshold.unit
     if unit == "%":
         return f"{op}{(limit * 100).normalize():f}%"
     return f"{op}{limit.normalize():f}{unit}"
@@ -327,10 +327,10 @@ _ACTION = REVIEW_CATEGORIES[2].value
 def check_review_items(table: Table, context: Context) -> Iterator[Issue]:
     for i, (category, owner, due, status) in enumerate(
         zip(
-            table.column("category"),
-            table.column("owner"),
-            table.column("due"),
-            table.column("status"),
+            table.texts("category"),
+            table.texts("owner"),
+            table.dates("due"),
+            table.texts("status"),
             strict=True,
         )
     ):
@@ -344,7 +344,7 @@ def check_review_items(table: Table, context: Context) -> Iterator[Issue]:
 
 def check_sales_plan(table: Table, context: Context) -> Iterator[Issue]:
     for i, (owner, visits) in enumerate(
-        zip(table.column("owner"), table.column("planned_visits"), strict=True)
+        zip(table.texts("owner"), table.counts("planned_visits"), strict=True)
     ):
         if visits == 0:
             yield Issue("SB-R003", table.location(i, "planned_visits"))

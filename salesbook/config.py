@@ -313,7 +313,7 @@ class _Invalid(ValueError):
         self.rule = {"zh": zh, "en": en}
 
 
-def _coerce(value: object, kind: type) -> object:
+def _coerce(value: object, kind: type) -> str | int | bool | Decimal:
     """A TOML value as the setting's type; raises ValueError (_Invalid) when it cannot be."""
     if kind is bool:
         if not isinstance(value, bool):
@@ -338,11 +338,12 @@ def _coerce(value: object, kind: type) -> object:
     return value
 
 
-def _check(setting: Setting, value: object) -> None:
+def _check(setting: Setting, value: str | int | bool | Decimal) -> None:
     """Raise _Invalid unless `value` (already of the setting's type) is in the setting's range."""
     if setting.span:
         low, high = setting.span
-        if not low <= value <= high:  # type: ignore[operator]
+        assert not isinstance(value, str)  # only number settings have a span
+        if not low <= value <= high:
             raise _Invalid(f"应在 {low} 到 {high} 之间", f"must be from {low} to {high}")
         return
     if not isinstance(value, str):
@@ -449,7 +450,8 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
             coerced = _coerce(value, setting.kind)
             _check(setting, coerced)
             if setting.attr == "templates" and coerced:
-                _check_template_folder(Path(folder), coerced)  # type: ignore[arg-type]
+                assert isinstance(coerced, str)  # the templates folder is a text setting
+                _check_template_folder(Path(folder), coerced)
         except ValueError as error:
             rule = (
                 error.rule if isinstance(error, _Invalid) else {"zh": "无法使用", "en": "unusable"}
@@ -457,7 +459,8 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
             invalid(key, value, rule, setting.default)
             continue
         if setting.entry:
-            weights[setting.entry] = coerced  # type: ignore[assignment]
+            assert isinstance(coerced, Decimal)  # weights are number settings
+            weights[setting.entry] = coerced
         else:
             changes[setting.attr] = coerced
     if sum(weights.values()) <= 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from salesbook.config import SETTINGS
@@ -32,7 +33,16 @@ def settings_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"codes": code_table, "kinds": kinds_table, "settings": settings_table}
+SECTIONS: dict[str, Callable[[], str]] = {
+    "codes": code_table,
+    "kinds": kinds_table,
+    "settings": settings_table,
+}
+
+
+def _filled(make: Callable[[], str]) -> Callable[[re.Match[str]], str]:
+    """A replacement that keeps a block's two markers and puts `make()` between them."""
+    return lambda m: m.group(1) + make() + "\n" + m.group(2)
 
 
 def render(text: str) -> str:
@@ -40,7 +50,7 @@ def render(text: str) -> str:
     for name, make in SECTIONS.items():
         text = re.sub(
             rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
-            lambda m, make=make: m.group(1) + make() + "\n" + m.group(2),
+            _filled(make),
             text,
             flags=re.DOTALL,
         )

@@ -8,10 +8,13 @@ issue at its cell and blank in the table.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,10 @@ from salesbook.sources import (
 )
 from salesbook.values import (
     PLACEHOLDER,
+    Measure,
+    Period,
+    Quantity,
+    Threshold,
     choice_key,
     clean_text,
     column_letter,
@@ -164,6 +171,9 @@ def parse_column(
 
 # --- tables ----------------------------------------------------------------------------------------
 
+_TEXT_TYPES = {ColumnType.TEXT, ColumnType.PERSON, ColumnType.CHOICE}
+_DECIMAL_TYPES = {ColumnType.MONEY, ColumnType.PERCENT, ColumnType.NUMBER}
+
 
 @dataclass(frozen=True)
 class Source:
@@ -200,7 +210,42 @@ class Table:
         row = int(self.frame["_row"].iat[index])
         return source_location(source, row, key)
 
-    def column(self, key: str) -> list[object]:
+    # Typed columns: each holds what its schema type parses to (parse_column), None where the
+    # cell is blank, could not be read or its sheet lacks the column. Asking for a column as a
+    # type its schema does not declare is a programming error (TypeError), never a data problem.
+    # Each call copies the column: fetch it once, outside per-row loops.
+
+    def texts(self, key: str) -> list[str | None]:
+        """A text, person or choice column (choices as their canonical value)."""
+        return cast("list[str | None]", self._values(key, _TEXT_TYPES))
+
+    def decimals(self, key: str) -> list[Decimal | None]:
+        """A money, percent (as a ratio) or number column."""
+        return cast("list[Decimal | None]", self._values(key, _DECIMAL_TYPES))
+
+    def counts(self, key: str) -> list[int | None]:
+        return cast("list[int | None]", self._values(key, {ColumnType.COUNT}))
+
+    def quantities(self, key: str) -> list[Quantity | None]:
+        return cast("list[Quantity | None]", self._values(key, {ColumnType.QUANTITY}))
+
+    def dates(self, key: str) -> list[dt.date | None]:
+        return cast("list[dt.date | None]", self._values(key, {ColumnType.DATE}))
+
+    def periods(self, key: str) -> list[Period | None]:
+        return cast("list[Period | None]", self._values(key, {ColumnType.PERIOD}))
+
+    def measures(self, key: str) -> list[Measure | None]:
+        return cast("list[Measure | None]", self._values(key, {ColumnType.MEASURE}))
+
+    def thresholds(self, key: str) -> list[Threshold | None]:
+        return cast("list[Threshold | None]", self._values(key, {ColumnType.THRESHOLD}))
+
+    def _values(self, key: str, types: Collection[ColumnType]) -> list[object]:
+        declared = self.schema.column(key).type  # KeyError: no such column in this kind
+        if declared not in types:
+            wanted = "/".join(sorted(t.value for t in types))
+            raise TypeError(f"{self.kind}.{key} is a {declared.value} column, not {wanted}")
         if key in self.frame:
             return self.frame[key].tolist()
         return [None] * len(self.frame)
@@ -336,19 +381,19 @@ def _parse_sheet(
         by_letter = {column_letter(index): key for key, index in sheet.columns.items()}
         for ref, what in sheet.broken.items():
             letters = ref.rstrip("0123456789")
-            key = by_letter.get(letters)
-            if key is None or not ref[len(letters) :].isdigit():
+            found = by_letter.get(letters)
+            if found is None or not ref[len(letters) :].isdigit():
                 continue
             position = int(np.searchsorted(sheet.rows, int(ref[len(letters) :])))
             if position < len(sheet.rows) and sheet.rows[position] == int(ref[len(letters) :]):
-                broken[key][position] = what
+                broken[found][position] = what
                 formula_code = "SB-V014" if reaching else "SB-V007"
                 code, params = (
                     (formula_code, {})
                     if what == "formula"
                     else ("SB-V010", {"raw": printable_text(what)})
                 )
-                issues.append(Issue(code, at(key, position), params))
+                issues.append(Issue(code, at(found, position), params))
 
     parsed: dict[str, np.ndarray] = {}
     for column in schema.columns:
@@ -356,27 +401,22 @@ def _parse_sheet(
             continue
         encoded = sheet.cells[column.key]
         bad: list[tuple[int, str, dict]] = []
-        values = parse_column(
-            column,
-            encoded.uniques,
-            date1904,
-            lambda index, code, params, bad=bad: bad.append((index, code, params)),
-        )
+        values = parse_column(column, encoded.uniques, date1904, _collect(bad))
         skip = broken.get(column.key, {})
         for index, code, params in bad:
-            for position in np.flatnonzero(encoded.codes == index):
+            for position in np.flatnonzero(encoded.codes == index).tolist():
                 if position not in skip:
                     issues.append(Issue(code, at(column.key, position), params))
         if column.required:
-            for position in np.flatnonzero(encoded.blank_mask()):
+            for position in np.flatnonzero(encoded.blank_mask()).tolist():
                 if position not in skip:
                     issues.append(
                         Issue("SB-V001", at(column.key, position), {"column": column_names(column)})
                     )
         if column.type is ColumnType.PERSON:
             for index, value in enumerate(values):
-                if value and PLACEHOLDER.match(value):
-                    for position in np.flatnonzero(encoded.codes == index):
+                if isinstance(value, str) and value and PLACEHOLDER.match(value):
+                    for position in np.flatnonzero(encoded.codes == index).tolist():
                         issues.append(
                             Issue(
                                 "SB-V009",
@@ -392,6 +432,15 @@ def _parse_sheet(
             spread[position] = None
         parsed[column.key] = spread
     return parsed
+
+
+def _collect(bad: list[tuple[int, str, dict]]) -> Callable[[int, str, dict], None]:
+    """A `report` for parse_column that keeps each problem in `bad`."""
+
+    def report(index: int, code: str, params: dict) -> None:
+        bad.append((index, code, params))
+
+    return report
 
 
 def _merge(

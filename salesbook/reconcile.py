@@ -38,6 +38,8 @@ def reconcile(book: Book, figures: Figures, config: Config) -> list[Issue]:
 def allocation_issues(book: Book, figures: list[TargetFigure]) -> list[Issue]:
     """T011/T012: one overall target's breakdown along one dimension type sums above or below it."""
     table = book.table("target_breakdown")
+    if table is None:
+        return []  # no breakdown, no target figures
     overall = overall_targets(book)
     groups: dict[tuple[str, str], list[TargetFigure]] = defaultdict(list)
     for figure in figures:
@@ -82,7 +84,7 @@ def appraisal_issues(
     if table is None:
         return issues
     half_point = Decimal("0.005")
-    attainments, grades = table.column("attainment"), table.column("grade")  # fetched once
+    attainments, grades = table.decimals("attainment"), table.texts("grade")  # fetched once
     for person in people.values():
         i = person.row
         entered = attainments[i]
@@ -98,17 +100,18 @@ def appraisal_issues(
                     {"entered": pct(entered), "computed": pct(person.attainment)},
                 )
             )
-        if person.score_source == "entered":
+        score = person.score  # an entered score is never None
+        if person.score_source == "entered" and score is not None:
             reach = score_reach(person.score_parts, config)
             slack = SCORE_SLACK[reach is not None and reach[0] == reach[1]]
-            if reach is not None and not reach[0] - slack <= person.score <= reach[1] + slack:
+            if reach is not None and not reach[0] - slack <= score <= reach[1] + slack:
                 low, high = reach
                 shown = plain(low) if low == high else f"{plain(low)}–{plain(high)}"
                 issues.append(
                     Issue(
                         "SB-P004",
                         table.location(i, "score"),
-                        {"entered": plain(person.score), "computed": shown},
+                        {"entered": plain(score), "computed": shown},
                     )
                 )
         grade = grades[i]
@@ -136,7 +139,9 @@ def appraisal_issues(
         breakdown = book.table("target_breakdown")
         for figure in targets:
             if (
-                figure.dimension_type == "个人"
+                breakdown is not None  # always: targets come from it
+                and figure.dimension_type == "个人"
+                and figure.name is not None  # always: a typed dimension has a name
                 and figure.unit != "个"
                 and figure.name not in people
                 and (figure.owner not in people)
@@ -186,9 +191,10 @@ def withheld_issues(book: Book, figures: Figures) -> list[Issue]:
     the first breakdown row naming the owner, or at the person's appraisal row."""
     breakdown, table = book.table("target_breakdown"), book.table("appraisal")
     issues: list[Issue] = []
-    for item in figures.documents.get("withheld", []):
+    for item in figures.documents["withheld"]:
         document, name, reason = item["document"], item["name"], item["reason"]
         if document == "letter":
+            assert breakdown is not None  # a letter is withheld for a breakdown row's owner
             row = next(
                 f.row
                 for f in figures.targets
@@ -196,6 +202,7 @@ def withheld_issues(book: Book, figures: Figures) -> list[Issue]:
             )
             location = breakdown.location(row, "owner")
         else:
+            assert table is not None  # an appraisal sheet is withheld for an appraisal row
             location = table.location(figures.people[name].row, "name")
         issues.append(
             Issue(

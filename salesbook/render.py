@@ -8,84 +8,29 @@ glyph, a refused resource) stop the run instead of printing boxes.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
-import shutil
-import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from salesbook.errors import RenderError, SalesbookError
-from salesbook.shown import shown, shown_percent
+from salesbook.fonts import check_fast_subsetting, check_fonts
+from salesbook.shown import (
+    capital_text,
+    count_text,
+    date_text,
+    money_text,
+    number_text,
+    percent_text,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")  # the families print.css asks for
-FONT_PACKAGE = "fonts-noto-cjk"
-
-
-# --- values as printed ---------------------------------------------------------------------------
-
-
-def money_text(value: object, unit: str = "元", places: int = 2) -> str:
-    """`"400000"` -> `400,000.00 元` (or `40.00 万元`); None -> an em dash."""
-    if value in (None, ""):
-        return "—"
-    amount = Decimal(str(value))
-    if unit == "万元":
-        amount /= 10_000
-    quantum = Decimal(1).scaleb(-places)
-    return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,} {unit}"
-
-
-def count_text(value: object, places: int = 0) -> str:
-    if value in (None, ""):
-        return "—"
-    amount = Decimal(str(value))
-    if amount == amount.to_integral_value():
-        return f"{amount:,.0f}"
-    return f"{amount.quantize(Decimal(1).scaleb(-max(places, 2)), rounding=ROUND_HALF_UP):,}"
-
-
-def percent_text(value: object, lines: Iterable[object] = ()) -> str:
-    """A ratio string `"1.1"` -> `110.0%` (SPEC §3: one decimal, rounded once from the exact
-    ratio); more decimals when one decimal would cross 100 % or one of `lines` (ratios the figure
-    is judged against): 0.99995 -> `99.99%`, never `100.0%`."""
-    if value in (None, ""):
-        return "—"
-    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
-    return f"{shown_percent(Decimal(str(value)), (Decimal(1), *extra))}%"
-
-
-def number_text(value: object, lines: Iterable[object] = ()) -> str:
-    """A score or points, one decimal, never rounded across one of `lines` (89.99 -> 89.99)."""
-    if value in (None, ""):
-        return "—"
-    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
-    return f"{shown(Decimal(str(value)), 1, extra)}"
-
-
-def capital_text(value: object) -> str:
-    """Money in capital numerals for contracts: 400000 -> 肆拾万元整 (cn2an, SPEC §2)."""
-    if value in (None, ""):
-        return "—"
-    import cn2an
-
-    return cn2an.an2cn(str(Decimal(str(value)).quantize(Decimal("0.01"))), "rmb")
-
-
-def date_text(value: object, lang: str = "zh") -> str:
-    if value in (None, ""):
-        return "—"
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return f"{day.year}年{day.month}月{day.day}日" if lang != "en" else day.isoformat()
 
 
 # --- environment ------------------------------------------------------------------------------------
@@ -168,68 +113,6 @@ def environment(dirs: list[Path], lang: str, money_unit: str) -> jinja2.Environm
     )
     env.globals["lang"] = lang
     return env
-
-
-# --- fonts -------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def font_coverage(family: str) -> tuple[str, frozenset[int]]:
-    """The font file fontconfig picks for `family`, and the code points it covers."""
-    if not shutil.which("fc-match"):
-        raise RenderError(
-            f"找不到 fontconfig（fc-match），请安装 fontconfig 与 {FONT_PACKAGE} "
-            f"(fontconfig not found; install fontconfig and {FONT_PACKAGE})"
-        )
-    found = subprocess.run(
-        ["fc-match", "-f", "%{file}|%{index}|%{family}", family],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    path, _, rest = found.partition("|")
-    index, _, families = rest.partition("|")
-    if not path or family.lower() not in families.lower():
-        return path, frozenset()  # fontconfig substituted another family: it does not exist here
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, fontNumber=int(index or 0), lazy=True) as font:
-        return path, frozenset(font.getBestCmap())
-
-
-def missing_characters(texts: Iterable[str]) -> list[str]:
-    """Characters of `texts` that the CJK fonts of the stylesheet cannot print."""
-    covered: set[int] = set()
-    for family in FONT_FAMILIES:
-        covered |= font_coverage(family)[1]
-    seen: set[str] = set()
-    for text in texts:
-        seen.update(text)
-    return sorted(
-        ch for ch in seen if ord(ch) not in covered and ch.isprintable() and not ch.isspace()
-    )
-
-
-def check_fonts(texts: Iterable[str]) -> None:
-    missing = missing_characters(texts)
-    if missing:
-        shown = "".join(missing[:40]) + ("…" if len(missing) > 40 else "")
-        raise RenderError(
-            f"已安装的字体无法显示这些字符：{shown}。请安装 {FONT_PACKAGE}（apt-get install "
-            f"{FONT_PACKAGE}）后重试。(The installed fonts cannot print: {shown}; install "
-            f"{FONT_PACKAGE}.)"
-        )
-
-
-def check_fast_subsetting() -> None:
-    """WeasyPrint falls back to fontTools (~48x slower) without HarfBuzz's subset library."""
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
-        raise RenderError(
-            "缺少 HarfBuzz 字体子集库，生成 PDF 会慢约 48 倍：请安装 libharfbuzz-subset0 "
-            "(libharfbuzz-subset0 is missing; PDFs would be ~48x slower)"
-        )
 
 
 # --- WeasyPrint --------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from salesbook.errors import SalesbookError
 
 T = TypeVar("T")
-Outcomes = Generator["Outcome[T]", None, None]  # close it to stop: running children are killed
+# close it to stop: running children are killed
+Outcomes = Generator["Outcome[T] | Failed", None, None]
 POLL_S = 1.0  # how often running children are looked at for their time limit
 
 
@@ -72,11 +73,18 @@ class Failure:
 
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
-    """A finished task: its index in the task list, and its value or its failure."""
+    """A task that finished: its index in the task list, and its value."""
 
     index: int
-    value: T | None = None
-    failure: Failure | None = None
+    value: T
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A task that gave no result: its index in the task list, and why."""
+
+    index: int
+    failure: Failure
 
 
 class Executor(Protocol):
@@ -211,9 +219,9 @@ def _in_parent(tasks: Sequence[Callable[[], T]]) -> Outcomes[T]:
         try:
             value = task()
         except MemoryError as error:
-            yield Outcome(index, failure=Failure("memory", reason(error), error))
+            yield Failed(index, Failure("memory", reason(error), error))
         except Exception as error:
-            yield Outcome(index, failure=Failure("error", reason(error), error))
+            yield Failed(index, Failure("error", reason(error), error))
         else:
             yield Outcome(index, value)
 
@@ -255,13 +263,13 @@ def _in_children(
                 connection.close()
                 process.join()
                 if message is None:
-                    yield Outcome(index, failure=_died_failure(process.exitcode))
+                    yield Failed(index, _died_failure(process.exitcode))
                 elif message[0] == "ok":
                     yield Outcome(index, message[1])
                 elif message[0] == "memory":
-                    yield Outcome(index, failure=_memory_failure())
+                    yield Failed(index, _memory_failure())
                 else:
-                    yield Outcome(index, failure=Failure("error", message[1], message[2]))
+                    yield Failed(index, Failure("error", message[1], message[2]))
             if seconds:
                 now = time.monotonic()
                 for connection, (index, process, started) in list(running.items()):
@@ -270,7 +278,7 @@ def _in_children(
                         process.join()
                         connection.close()
                         del running[connection]
-                        yield Outcome(index, failure=_time_failure(seconds))
+                        yield Failed(index, _time_failure(seconds))
     finally:
         for connection, (_, process, _) in running.items():
             process.kill()
@@ -294,8 +302,8 @@ def run_tasks(
     found: dict[int, T] = {}
     with closing(run(tasks, limits)) as outcomes:
         for outcome in outcomes:
-            if outcome.failure is None:
-                found[outcome.index] = outcome.value  # type: ignore[assignment]
+            if isinstance(outcome, Outcome):
+                found[outcome.index] = outcome.value
             elif failed is None:
                 raise _named(outcome.failure.error, getattr(tasks[outcome.index], "label", ""))
             else:

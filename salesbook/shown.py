@@ -1,4 +1,4 @@
-"""Exact Decimal -> the Decimal a document shows: rounded once, never across a rule's line.
+"""Exact Decimal -> the Decimal and the text a document shows: rounded once, never across a line.
 
 Figures are decided on exact values; this module only decides how many decimals to print. A value
 is rounded half-up to the usual places; when that would put it on the other side of a line it is
@@ -8,6 +8,7 @@ last one is rounded towards the value's own side, so 99.995 % prints 99.99 %.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -22,9 +23,9 @@ def _side(value: Decimal, line: Decimal) -> int:
 def shown(value: Decimal, places: int = 1, lines: Iterable[Decimal | None] = ()) -> Decimal:
     """`value` rounded to `places` decimals, with more when needed to stay on its side of `lines`."""
     value = Decimal(value)
-    lines = [Decimal(line) for line in lines if line is not None]
+    drawn = [Decimal(line) for line in lines if line is not None]
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    crossed = [line for line in lines if _side(rounded, line) != _side(value, line)]
+    crossed = [line for line in drawn if _side(rounded, line) != _side(value, line)]
     if not crossed:
         return rounded
     # Landing on a line from above (100.004 -> 100.0) reads as "at the line", true for the usual
@@ -36,7 +37,7 @@ def shown(value: Decimal, places: int = 1, lines: Iterable[Decimal | None] = ())
     for extra in range(places + 1, places + MAX_EXTRA_PLACES + 1):
         quantum = Decimal(1).scaleb(-extra)
         rounded = value.quantize(quantum, rounding=ROUND_HALF_UP if from_above else directed)
-        if all(_side(rounded, line) == _side(value, line) for line in lines):
+        if all(_side(rounded, line) == _side(value, line) for line in drawn):
             return rounded
     return value
 
@@ -47,7 +48,7 @@ def places_of(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def shown_percent(ratio: Decimal, lines: Iterable[Decimal | None] = (1,)) -> Decimal:
+def shown_percent(ratio: Decimal, lines: Iterable[Decimal | None] = (Decimal(1),)) -> Decimal:
     """A ratio (1.1 = 110 %) as the percentage shown, one decimal by default (SPEC §3).
 
     `lines` are ratios the figure is judged against; 100 % is one by default, so a figure short
@@ -67,3 +68,60 @@ def score_format(value: Decimal) -> str:
     """The spreadsheet number format that shows a score (as from shown) unchanged."""
     places = places_of(value)
     return "0" if not places else "0." + "0" * places
+
+
+# --- values as printed in the PDFs ---------------------------------------------------------------
+
+
+def money_text(value: object, unit: str = "元", places: int = 2) -> str:
+    """`"400000"` -> `400,000.00 元` (or `40.00 万元`); None -> an em dash."""
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(str(value))
+    if unit == "万元":
+        amount /= 10_000
+    quantum = Decimal(1).scaleb(-places)
+    return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,} {unit}"
+
+
+def count_text(value: object, places: int = 0) -> str:
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount.quantize(Decimal(1).scaleb(-max(places, 2)), rounding=ROUND_HALF_UP):,}"
+
+
+def percent_text(value: object, lines: Iterable[object] = ()) -> str:
+    """A ratio string `"1.1"` -> `110.0%` (SPEC §3: one decimal, rounded once from the exact
+    ratio); more decimals when one decimal would cross 100 % or one of `lines` (ratios the figure
+    is judged against): 0.99995 -> `99.99%`, never `100.0%`."""
+    if value in (None, ""):
+        return "—"
+    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
+    return f"{shown_percent(Decimal(str(value)), (Decimal(1), *extra))}%"
+
+
+def number_text(value: object, lines: Iterable[object] = ()) -> str:
+    """A score or points, one decimal, never rounded across one of `lines` (89.99 -> 89.99)."""
+    if value in (None, ""):
+        return "—"
+    extra = [Decimal(str(line)) for line in lines if line not in (None, "")]
+    return f"{shown(Decimal(str(value)), 1, extra)}"
+
+
+def capital_text(value: object) -> str:
+    """Money in capital numerals for contracts: 400000 -> 肆拾万元整 (cn2an, SPEC §2)."""
+    if value in (None, ""):
+        return "—"
+    import cn2an
+
+    return cn2an.an2cn(str(Decimal(str(value)).quantize(Decimal("0.01"))), "rmb")
+
+
+def date_text(value: object, lang: str = "zh") -> str:
+    if value in (None, ""):
+        return "—"
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{day.year}年{day.month}月{day.day}日" if lang != "en" else day.isoformat()

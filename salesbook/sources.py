@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from salesbook.formulas import Reach, scan_sheet, sheet_parts
-from salesbook.runner import Failure, Limits, Task, completed, reason
+from salesbook.runner import Failure, Limits, Outcome, Task, completed, reason
 from salesbook.schemas import SHEETS, Column, SheetSchema
 from salesbook.values import header_keys
 
@@ -234,7 +234,7 @@ class RawFile:
     sheets: list[RawSheet] = field(default_factory=list)
     unknown_sheets: list[str] = field(default_factory=list)
     date1904: bool = False
-    failure: tuple[str, dict[str, str]] | None = None  # (issue code, params)
+    failure: tuple[str, dict[str, object]] | None = None  # (issue code, params)
     reaching: list[Reach] = field(default_factory=list)  # formulas that reach out (formulas.py)
 
 
@@ -330,7 +330,9 @@ def _is_total(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in TOTAL_WORDS
 
 
-def _scan_grid(name: str, grid: list[list[object]], start: tuple[int, int]) -> RawSheet | None:
+def _scan_grid(
+    name: str, grid: Sequence[Sequence[object]], start: tuple[int, int]
+) -> RawSheet | None:
     """Find the header row of one sheet's grid and lift out its data rows, column by column."""
     row0, col0 = start
     for offset, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
@@ -338,22 +340,22 @@ def _scan_grid(name: str, grid: list[list[object]], start: tuple[int, int]) -> R
         if matched is None:
             continue
         schema, columns, duplicates = matched
-        data = grid[offset + 1 :]
+        data: Sequence[Sequence[object]] = grid[offset + 1 :]
         width = max((len(line) for line in data), default=0)
         if any(len(line) != width for line in data):  # CSV rows may be ragged
             data = [list(line) + [""] * (width - len(line)) for line in data]
-        cells = np.empty((len(data), width), dtype=object)
+        block = np.empty((len(data), width), dtype=object)
         if data and width:
-            cells[:] = data
+            block[:] = data
         blank_column = np.full(len(data), "", dtype=object)
         encoded = {
-            key: _encode(cells[:, index] if index < width else blank_column)
+            key: _encode(block[:, index] if index < width else blank_column)
             for key, index in columns.items()
         }
         # Blank rows are dropped, and so are 合计/总计 rows whose first filled cell says so.
         blank = np.ones(len(data), dtype=bool)
         total = np.zeros(len(data), dtype=bool)
-        for key in sorted(columns, key=columns.get):
+        for key in sorted(columns, key=columns.__getitem__):
             column_blank = encoded[key].blank_mask()
             total |= blank & encoded[key].mask_of(_is_total)
             blank &= column_blank
@@ -525,6 +527,7 @@ def read_raw(path: Path) -> RawFile:
     except (zipfile.BadZipFile, OSError, KeyError):
         parts = {}
     for name in workbook.sheet_names:
+        grid: Sequence[Sequence[object]] | None
         try:
             sheet = workbook.get_sheet_by_name(name)
             grid = sheet.to_python(skip_empty_area=True)
@@ -546,9 +549,11 @@ def read_raw(path: Path) -> RawFile:
         result.sheets.append(scanned)
     if not result.sheets and not result.unknown_sheets and not workbook.sheet_names:
         return RawFile(failure=("SB-F001", {"detail": "no worksheets"}))
+    if archive is None:  # not a zip: no parts to scan
+        return result
     for name, part in parts.items():  # every sheet: the filled copy keeps them all
         try:
-            result.reaching += scan_sheet(archive, name, part)  # type: ignore[arg-type]
+            result.reaching += scan_sheet(archive, name, part)
         except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
             continue  # the fill still turns any such formula it meets into its value
     return result
@@ -609,7 +614,9 @@ def read_files_isolated(
     outcomes = completed(tasks, jobs, Limits(READ_MEMORY_BYTES, timeout), isolate=True)
     with closing(outcomes):  # closing the generator kills the children still running
         for outcome in outcomes:
-            raw = outcome.value if outcome.failure is None else _failed(outcome.failure, timeout)
+            raw = (
+                outcome.value if isinstance(outcome, Outcome) else _failed(outcome.failure, timeout)
+            )
             done[outcome.index] = raw or RawFile()
             while next_out in done:
                 if progress:

@@ -35,8 +35,10 @@ from salesbook.compute import (
     REASSIGN_LABELS,
     STATUS_LABELS,
     Figures,
+    RollupLevel,
     TargetFigure,
 )
+from salesbook.values import Threshold
 from salesbook.xlsx import (
     WRAP,
     print_setup,
@@ -125,7 +127,7 @@ def write_summary(figures: Figures, path: Path) -> None:
     )
     flat: list[tuple] = []
 
-    def walk(level: dict[str, object], depth: int) -> None:
+    def walk(level: RollupLevel, depth: int) -> None:
         flat.append(
             (
                 "　" * depth + str(level["name"]),
@@ -134,8 +136,8 @@ def write_summary(figures: Figures, path: Path) -> None:
                 shown_money(level["children_target"], unit),
                 shown_money(level["actual"], unit),
                 level["attainment"],
-                *(shown_money(part, unit) for part in split_gap(level["gap"])),  # type: ignore[arg-type]
-                incomplete_note(level["missing"]),  # type: ignore[arg-type]
+                *(shown_money(part, unit) for part in split_gap(level["gap"])),
+                incomplete_note(level["missing"]),
             )
         )
         for child in level["children"]:
@@ -302,11 +304,11 @@ def write_summary(figures: Figures, path: Path) -> None:
     save_workbook(workbook, path, figures.run.as_of)
 
 
-def _threshold(threshold: object) -> str | None:
+def _threshold(threshold: Threshold | None) -> str | None:
     if threshold is None:
         return None
-    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)  # type: ignore[attr-defined]
-    return op + measure_text(threshold.limit, threshold.unit)  # type: ignore[attr-defined]
+    op = {"<=": "≤", ">=": "≥"}.get(threshold.op, threshold.op)
+    return op + measure_text(threshold.limit, threshold.unit)
 
 
 def _table(

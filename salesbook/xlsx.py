@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import unicodedata
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell
@@ -22,6 +24,9 @@ from openpyxl.writer.excel import ExcelWriter
 
 from salesbook.files import write_atomically
 from salesbook.issues import Severity
+
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer, StrPath  # the types zipfile.ZipFile's methods take
 
 EXCEL_CELL_CHARS = 32_767
 # the colour of an issue's row, wherever issues are listed (问题清单, a filled copy's issue sheet)
@@ -38,10 +43,12 @@ def set_text(cell: Cell, value: object) -> None:
     Characters a workbook cannot hold (ESC, BEL, other C0 controls) are shown as their visible
     symbols (␛, ␇), and text past Excel's 32,767 characters per cell is cut with "…"."""
     if isinstance(value, str):
-        if ILLEGAL_CHARACTERS_RE.search(value):
-            value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
-        if len(value) > EXCEL_CELL_CHARS:
-            value = value[: EXCEL_CELL_CHARS - 1] + "…"
+        text = value
+        if ILLEGAL_CHARACTERS_RE.search(text):
+            text = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), text)
+        if len(text) > EXCEL_CELL_CHARS:
+            text = text[: EXCEL_CELL_CHARS - 1] + "…"
+        value = text
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -140,7 +147,7 @@ class _StableZip(zipfile.ZipFile):
     def writestr(
         self,
         zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: bytes | str,
+        data: SizedBuffer | str,
         compress_type: int | None = None,
         compresslevel: int | None = None,
     ) -> None:
@@ -154,13 +161,13 @@ class _StableZip(zipfile.ZipFile):
 
     def write(
         self,
-        filename: str | Path,
-        arcname: str | None = None,
+        filename: StrPath,
+        arcname: StrPath | None = None,
         compress_type: int | None = None,
         compresslevel: int | None = None,
     ) -> None:
         # openpyxl adds each worksheet from a temporary file, whose mtime would end up in the zip.
-        name = arcname or Path(filename).name
+        name = os.fspath(arcname) if arcname else Path(filename).name
         self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
 
 

@@ -304,7 +304,8 @@ def test_one_placeholder_rule_for_checks_and_documents() -> None:
         assert is_placeholder(name), name
     for name in ("李明", "Xiao", "Xavier", "华东一组", "王某某"):
         assert not is_placeholder(name), name
-    from salesbook import checks, letters, read, values
+    from salesbook import checks, read, values
+    from salesbook.contexts import letters
 
     assert read.PLACEHOLDER is values.PLACEHOLDER
     assert letters.PLACEHOLDER is values.PLACEHOLDER
@@ -380,20 +381,24 @@ def test_figures_json_is_the_library_figures_document(tmp_path: Path) -> None:
     document = figures_document(loaded.compute(), loaded.config, __version__)
     text = json.dumps(document, ensure_ascii=False, indent=1)
     assert (output / "figures.json").read_text(encoding="utf-8") == text + "\n"
-    assert "overview" not in document["figures"]  # what only documents read stays out of it
+    # what the documents print beside the per-row figures is in the file too
+    saved = json.loads(text)["figures"]
+    assert saved["overview"]
+    assert saved["discipline"]["total"]
+    assert all(award["words"] for award in saved["awards"])
 
 
 def test_the_review_prints_what_compute_summed(tmp_path: Path) -> None:
     """The review's overview and discipline total are compute's figures, not sums of its own."""
     from salesbook import __version__, load
-    from salesbook.compute import document_figures, figures_document
-    from salesbook.reports import award_rows, review_context
+    from salesbook.compute import figures_document
+    from salesbook.contexts.appraisal import award_rows
+    from salesbook.contexts.review import review_context
     from salesbook.words import say
 
     loaded = load(make_folder(tmp_path), jobs=1)
     figures = loaded.compute()
     document = json.loads(json.dumps(figures_document(figures, loaded.config, __version__)))
-    document["figures"].update(document_figures(figures))
     context = review_context(document)
     whole = next(o for o in figures.overview if o.overall == "季度销售额50万元")
     row = next(r for r in context.overview if r.overall == "季度销售额50万元")

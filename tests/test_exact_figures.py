@@ -19,8 +19,7 @@ from salesbook import ledger
 from salesbook.cli import cli
 from salesbook.compute import grade_of, pace_of
 from salesbook.config import default_config
-from salesbook.render import percent_text
-from salesbook.shown import shown, shown_percent
+from salesbook.shown import percent_text, shown, shown_percent
 from salesbook.values import parse_period
 
 Q3 = parse_period("2026Q3")

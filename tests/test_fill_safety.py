@@ -16,10 +16,10 @@ from conftest import FOLLOW_UP_KEYS, TODAY, Formula, files_state, headers, write
 
 from salesbook import fill
 from salesbook.cli import cli
+from salesbook.contexts.common import on_paper
+from salesbook.contexts.review import review_context
 from salesbook.fill import output_name
 from salesbook.issues import terminal_text
-from salesbook.letters import on_paper
-from salesbook.reports import review_context
 from salesbook.xlsx import set_text
 
 LOG = "10月跟进记录-华东(终版2).xlsx"

@@ -12,7 +12,7 @@ from conftest import TODAY, headers, write_book, write_targets
 
 from salesbook.chunks import safe_name
 from salesbook.cli import cli
-from salesbook.render import missing_characters
+from salesbook.fonts import missing_characters
 
 
 def run(folder: Path, output: Path, *args: str) -> str:

@@ -62,8 +62,8 @@ def test_kind_is_recognised_by_its_headers(
     book = read_one(tmp_path)
     table = book.table("follow_up")
     assert table is not None
-    assert table.column("customer") == ["科技公司"]
-    assert table.column("date") == [dt.date(2023, 10, 10)]
+    assert table.texts("customer") == ["科技公司"]
+    assert table.dates("date") == [dt.date(2023, 10, 10)]
     row = 1 + len(title_rows) + 1
     assert str(table.location(0, "due")) == f"随便起的名字.xlsx › 工作表1 › H{row}"
     assert book.issues == []
@@ -98,7 +98,7 @@ def test_files_of_one_kind_merge_and_keep_their_cells(tmp_path: Path) -> None:
         )
     table = read_one(tmp_path).table("follow_up")
     assert len(table) == 6
-    assert table.column("owner") == ["李明"] * 3 + ["王芳"] * 3
+    assert table.texts("owner") == ["李明"] * 3 + ["王芳"] * 3
     assert str(table.location(4, "customer")) == "华南/华南跟进.xlsx › Sheet1 › A3"
 
 
@@ -128,7 +128,7 @@ def test_money_as_typed_becomes_exact_decimal_yuan(
         },
     )
     table = read_one(tmp_path).table("appraisal")
-    value = table.column("target")[0]
+    value = table.decimals("target")[0]
     assert isinstance(value, Decimal)
     assert value == Decimal(yuan)
 
@@ -144,7 +144,7 @@ def test_dates_in_every_form_and_both_date_systems(tmp_path: Path) -> None:
         tmp_path / "a" / "log.xlsx", {"S": (headers("follow_up", keys=FOLLOW_UP_KEYS), rows)}
     )
     table = read_one(tmp_path / "a").table("follow_up")
-    assert table.column("date") == [
+    assert table.dates("date") == [
         dt.date(2023, 12, 31),
         dt.date(2023, 10, 10),
         dt.date(2023, 10, 11),
@@ -156,7 +156,7 @@ def test_dates_in_every_form_and_both_date_systems(tmp_path: Path) -> None:
         {"S": (headers("follow_up", keys=FOLLOW_UP_KEYS), [rows[3]])},
         date1904=True,
     )
-    assert read_one(tmp_path / "b").table("follow_up").column("date") == [dt.date(2027, 10, 2)]
+    assert read_one(tmp_path / "b").table("follow_up").dates("date") == [dt.date(2027, 10, 2)]
 
 
 def test_libreoffice_spelling_of_the_1904_date_system(tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_libreoffice_spelling_of_the_1904_date_system(tmp_path: Path) -> None:
                 assert b'date1904="1"' in data
                 data = data.replace(b'date1904="1"', b'date1904="true"')
             out.writestr(item, data)
-    assert read_one(tmp_path / "lo").table("follow_up").column("date") == [dt.date(2027, 10, 2)]
+    assert read_one(tmp_path / "lo").table("follow_up").dates("date") == [dt.date(2027, 10, 2)]
 
 
 @needs_wild
@@ -217,7 +217,7 @@ def test_broken_files_each_become_one_issue_and_the_rest_is_read(tmp_path: Path)
         ("SB-F004", "wps.et"),
         ("SB-F002", "secret.xlsx"),
     }
-    assert book.table("follow_up").column("customer") == ["科技公司"]
+    assert book.table("follow_up").texts("customer") == ["科技公司"]
 
 
 def test_csv_in_gbk_and_utf8_is_read(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_csv_in_gbk_and_utf8_is_read(tmp_path: Path) -> None:
     (tmp_path / "utf8.csv").write_bytes(text.encode("utf-8-sig"))
     book = read_one(tmp_path)
     assert book.issues == []
-    assert book.table("follow_up").column("customer") == ["科技公司", "科技公司"]
+    assert book.table("follow_up").texts("customer") == ["科技公司", "科技公司"]
     assert str(book.table("follow_up").location(0, "due")) == "gbk.csv › gbk › H2"
 
 
@@ -259,3 +259,29 @@ def test_every_wild_file_is_read_or_reported(tmp_path: Path) -> None:
         assert code in per_file[name], name
     # files calamine refuses but openpyxl can read are read, not given up on
     assert not per_file.get("phpspreadsheet__utf16be_xml.xlsx", set()) & {"SB-F001"}
+
+
+def test_columns_come_typed_and_a_wrong_type_is_a_programming_error(tmp_path: Path) -> None:
+    """Each accessor hands out what the column's schema type parses to, blank and bad cells as
+    None; asking a column as a type its schema does not declare raises at once."""
+    write_book(
+        tmp_path / "log.xlsx",
+        {
+            "跟进": (
+                headers("follow_up", keys=FOLLOW_UP_KEYS),
+                [ROW, [*ROW[:2], "不是日期", "phone", *ROW[4:]]],
+            )
+        },
+    )
+    book = read_one(tmp_path)
+    table = book.table("follow_up")
+    assert table is not None
+    assert table.dates("date") == [dt.date(2023, 10, 10), None]
+    assert table.texts("owner") == ["李明", "李明"]
+    assert table.texts("channel") == ["电话", "电话"]  # a choice, as its canonical value
+    assert table.dates("entered") == [None, None]  # no such column in the sheet
+    assert [i.code for i in book.issues] == ["SB-V005"]
+    with pytest.raises(TypeError, match=r"follow_up\.date is a date column"):
+        table.texts("date")
+    with pytest.raises(KeyError):
+        table.dates("no_such_column")

@@ -224,11 +224,11 @@ def test_demo_oddities_read_correctly_and_are_not_reported(demo: Path) -> None:
     book = read_folder(demo)
     breakdown = book.table("target_breakdown")
     assert breakdown is not None
-    amounts = dict(zip(breakdown.column("dimension"), breakdown.column("target"), strict=True))
+    amounts = dict(zip(breakdown.texts("dimension"), breakdown.quantities("target"), strict=True))
     assert amounts["小组-华东一组"] == Quantity(Decimal(400000), None)
     follow_ups = book.table("follow_up")
     assert follow_ups is not None
-    assert follow_ups.column("date").count(dt.date(2026, 8, 5)) >= 2
+    assert follow_ups.dates("date").count(dt.date(2026, 8, 5)) >= 2
 
 
 def test_demo_keeps_the_seed_rows_with_real_people_and_dates(demo: Path) -> None:
@@ -270,9 +270,9 @@ def test_demo_breakdowns_sum_to_the_overall_targets(demo: Path) -> None:
     assert breakdown is not None
     sums: dict[tuple[str, str], Decimal] = {}
     for overall, dimension, target in zip(
-        breakdown.column("overall"),
-        breakdown.column("dimension"),
-        breakdown.column("target"),
+        breakdown.texts("overall"),
+        breakdown.texts("dimension"),
+        breakdown.quantities("target"),
         strict=True,
     ):
         key = (overall, dimension.split("-")[0])

@@ -15,7 +15,7 @@ import pytest
 from salesbook import Config, load, load_config
 from salesbook.compute import figures_document
 from salesbook.config import SETTINGS, SETTINGS_BY_KEY, Setting, commented_toml
-from salesbook.letters import letter_contexts
+from salesbook.contexts.letters import letter_contexts
 from salesbook.values import parse_period
 
 

@@ -153,8 +153,8 @@ def test_number_format_rule(pattern: str) -> None:
 
 def test_letters_refuse_a_config_built_in_code() -> None:
     """A Config made without load_config cannot hang the letters either."""
+    from salesbook.contexts.letters import letter_contexts
     from salesbook.errors import RenderError
-    from salesbook.letters import letter_contexts
 
     config = Config(letter_number_format="{seq:020000000d}", company="X")
     document = {

@@ -10,8 +10,8 @@ from salesbook.compute.health import IndicatorFigure, status_of
 from salesbook.compute.period import RunPeriod, ratio, resolve_period
 from salesbook.compute.rollup import (
     Figures,
+    RollupLevel,
     compute,
-    document_figures,
     figures_document,
     history_rows,
     jsonable,
@@ -29,11 +29,11 @@ __all__ = [
     "IndicatorFigure",
     "PersonFigure",
     "RepFollowUps",
+    "RollupLevel",
     "RunPeriod",
     "TargetFigure",
     "compute",
     "compute_awards",
-    "document_figures",
     "figures_document",
     "grade_of",
     "history_rows",

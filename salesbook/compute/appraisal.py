@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 from salesbook.compute.follow_ups import FollowUpFigures, RepFollowUps
 from salesbook.compute.period import HUNDRED, INTERNAL, pct, plain, points, ratio
@@ -54,10 +55,10 @@ def own_new_customer_targets(book: Book) -> dict[str, Decimal]:
     if table is None:
         return found
     for overall, dimension, target, owner in zip(
-        table.column("overall"),
-        table.column("dimension"),
-        table.column("target"),
-        table.column("owner"),
+        table.texts("overall"),
+        table.texts("dimension"),
+        table.quantities("target"),
+        table.texts("owner"),
         strict=True,
     ):
         split = split_dimension(dimension) if dimension else None
@@ -66,7 +67,7 @@ def own_new_customer_targets(book: Book) -> dict[str, Decimal]:
         metric, embedded = split_overall(overall)
         unit = target.unit or (embedded.unit if embedded else None)
         if target.amount > 0 and (unit == "个" or "新客户" in metric):
-            for name in {split[1], owner} - {None, ""}:
+            for name in {n for n in (split[1], owner) if n}:  # the same amount for both
                 found.setdefault(name, target.amount)
     return found
 
@@ -82,12 +83,12 @@ def compute_appraisal(
     people: dict[str, PersonFigure] = {}
     if table is None:
         return people
-    # Each column fetched once: Table.column copies the whole column.
-    targets, actuals = table.column("target"), table.column("actual")
-    new_customers, retention = table.column("new_customers"), table.column("retention")
-    suggestions, scores = table.column("suggestion"), table.column("score")
-    managers = table.column("manager_score") if table.has("manager_score") else None
-    for i, name in enumerate(table.column("name")):
+    # Each column fetched once: every Table accessor copies the whole column.
+    targets, actuals = table.decimals("target"), table.decimals("actual")
+    new_customers, retention = table.counts("new_customers"), table.decimals("retention")
+    suggestions, scores = table.texts("suggestion"), table.decimals("score")
+    managers = table.decimals("manager_score") if table.has("manager_score") else None
+    for i, name in enumerate(table.texts("name")):
         if not name or name in people:
             continue
         target, actual = targets[i], actuals[i]
@@ -119,7 +120,9 @@ def compute_appraisal(
         if person.score is not None and person.actual_missing is None:
             person.grade = grade_of(person.score, config)
         people[name] = person
-    ranked = sorted((p for p in people.values() if p.grade is not None), key=lambda p: -p.score)
+    # graded people all have a score (a grade is only given to one)
+    scored = [(p, s) for p in people.values() if p.grade is not None and (s := p.score) is not None]
+    ranked = [p for p, _ in sorted(scored, key=lambda ps: -ps[1])]
     for position, person in enumerate(ranked, start=1):
         same = [p for p in ranked[: position - 1] if p.score == person.score]
         person.rank = same[0].rank if same else position
@@ -127,7 +130,7 @@ def compute_appraisal(
 
 
 def _score_parts(
-    person: PersonFigure, rep: RepFollowUps | None, manager: object, config: Config
+    person: PersonFigure, rep: RepFollowUps | None, manager: Decimal | None, config: Config
 ) -> dict[str, Decimal]:
     """Each scorecard part as 0–100; parts without data are left out (weights renormalised)."""
     parts: dict[str, Decimal] = {}
@@ -176,6 +179,14 @@ def score_reach(parts: dict[str, Decimal], config: Config) -> tuple[Decimal, Dec
     )
 
 
+class AwardWords(TypedDict):
+    """An award's sentences as keys of salesbook.words and their numbers, for either language."""
+
+    rule: Phrase
+    note: Phrase | None
+    near_misses: list[tuple[str, Phrase]]
+
+
 @dataclass
 class Award:
     key: str  # star, most_improved, growth_board
@@ -189,9 +200,9 @@ class Award:
     note: str | None = None
     # 成长进步榜: (name, sales increase, attainment points gained) in board order
     standings: list[tuple[str, Decimal, Decimal | None]] = field(default_factory=list)
-    # The sentences above as keys of salesbook.words and their numbers, for either language:
-    # {"rule": Phrase, "note": Phrase | None, "near_misses": [(name, Phrase)]}
-    words: dict[str, object] = field(default_factory=dict, metadata=INTERNAL)
+    # The sentences above as phrases of salesbook.words (key and numbers), so a document can
+    # say them in either language; set by `say`, which compute_awards calls for every award
+    words: AwardWords | None = None
 
     def say(self, rule: Phrase, note: Phrase | None = None) -> None:
         """Set the rule and note (zh, as figures.json holds them) from their phrases."""
@@ -199,6 +210,8 @@ class Award:
         self.words = {"rule": rule, "note": note, "near_misses": []}
 
     def near_miss(self, name: str, why: Phrase) -> None:
+        if self.words is None:
+            raise RuntimeError(f"award {self.key}: say() its rule before a near miss")
         self.near_misses.append((name, why.text()))
         self.words["near_misses"].append((name, why))
 
@@ -216,27 +229,22 @@ def compute_awards(
     star = Award("star", say("award.star"), "")
     star_line = plain(config.star_min_attainment)
     star.say(Phrase("award.star.rule", {"threshold": star_line}))
-    qualified = [
-        p for p in people.values() if p.attainment is not None and p.attainment >= threshold
-    ]
+    attained = [(p, a) for p in people.values() if (a := p.attainment) is not None]
+    qualified = [(p, a) for p, a in attained if a >= threshold]
     if qualified:
-        best = max(p.attainment for p in qualified)
-        star.winners = sorted(p.name for p in qualified if p.attainment == best)
+        best = max(a for _, a in qualified)
+        star.winners = sorted(p.name for p, a in qualified if a == best)
     # Near misses: everyone within 5 points below the line, the closest first (stable: table order)
     close = sorted(
-        (
-            p
-            for p in people.values()
-            if p.attainment is not None and threshold - Decimal("0.05") <= p.attainment < threshold
-        ),
-        key=lambda p: threshold - p.attainment,
+        ((p, a) for p, a in attained if threshold - Decimal("0.05") <= a < threshold),
+        key=lambda pa: threshold - pa[1],
     )
-    for p in close:
+    for p, a in close:
         star.near_miss(
             p.name,
             Phrase(
                 "award.star.near_miss",
-                {"attainment": pct(p.attainment, threshold), "threshold": star_line},
+                {"attainment": pct(a, threshold), "threshold": star_line},
             ),
         )
     minimum = config.improvement_min_points
@@ -252,22 +260,22 @@ def compute_awards(
                 person.previous_attainment = before
                 person.improvement = (person.attainment - before) * HUNDRED  # exact points
         gains = sorted(
-            (p for p in people.values() if p.improvement is not None),
-            key=lambda p: -p.improvement,
+            ((p, g) for p in people.values() if (g := p.improvement) is not None),
+            key=lambda pg: -pg[1],
         )
-        if gains and gains[0].improvement >= minimum:
-            top = gains[0].improvement
-            improved.winners = sorted(p.name for p in gains if p.improvement == top)
-        line = gains[0].improvement if improved.winners else minimum
-        for person in gains:  # sorted by gain: the closest to the line first
-            if person.name in improved.winners or person.improvement <= 0:
+        if gains and gains[0][1] >= minimum:
+            top = gains[0][1]
+            improved.winners = sorted(p.name for p, g in gains if g == top)
+        line = gains[0][1] if improved.winners else minimum
+        for person, gain in gains:  # sorted by gain: the closest to the line first
+            if person.name in improved.winners or gain <= 0:
                 continue
-            gained = {"points": points(person.improvement, minimum)}
+            gained = {"points": points(gain, minimum)}
             if not improved.winners:
                 why = Phrase(
                     "award.most_improved.below_minimum", {**gained, "minimum": plain(minimum)}
                 )
-            elif person.improvement < line:
+            elif gain < line:
                 why = Phrase(
                     "award.most_improved.below_top", {**gained, "top": points(line, minimum)}
                 )
@@ -284,24 +292,23 @@ def compute_awards(
             if person.actual is not None and before is not None:
                 person.previous_actual = before
                 person.increase = person.actual - before
-        ranked = sorted(
-            (p for p in people.values() if p.increase is not None and p.increase > 0),
-            key=lambda p: (
-                -p.increase,
-                -(p.improvement if p.improvement is not None else Decimal("-Infinity")),
+        growth = sorted(
+            ((p, up) for p in people.values() if (up := p.increase) is not None and up > 0),
+            key=lambda pu: (
+                -pu[1],
+                -(pu[0].improvement if pu[0].improvement is not None else Decimal("-Infinity")),
             ),
         )
         size = config.growth_board_size
-        cut = ranked[size - 1] if 0 < size <= len(ranked) else None
+        cut = growth[size - 1] if 0 < size <= len(growth) else None
         # a tie at the last place is on the board too: never decided by name or table order
         board.winners = [
             p.name
-            for i, p in enumerate(ranked)
-            if i < size
-            or (cut is not None and (p.increase, p.improvement) == (cut.increase, cut.improvement))
+            for i, (p, up) in enumerate(growth)
+            if i < size or (cut is not None and (up, p.improvement) == (cut[1], cut[0].improvement))
         ]
         board.standings = [
-            (p.name, p.increase, p.improvement) for p in ranked if p.name in board.winners
+            (p.name, up, p.improvement) for p, up in growth if p.name in board.winners
         ]
     else:
         board.available = False

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from salesbook.compute.people import People
 from salesbook.compute.period import INTERNAL, STAGE_ORDER, WON, RunPeriod, ratio
@@ -64,6 +65,23 @@ class CustomerStatus:
     row: int = field(default=0, metadata=INTERNAL)  # position of the latest follow-up
 
 
+class FunnelStage(TypedDict):
+    stage: str
+    customers: int  # prospects of the period that reached this stage or a later one
+    conversion: Decimal | None  # of the stage before; None for the first
+
+
+class FollowUpTotals(TypedDict):
+    follow_ups: int
+    customers: int
+    overdue: int
+    stale: int
+    reassign: int
+    backfilled: int
+    completeness: Decimal | None
+    node_completion: Decimal | None
+
+
 @dataclass
 class FollowUpFigures:
     reps: dict[str, RepFollowUps] = field(default_factory=dict)
@@ -71,7 +89,7 @@ class FollowUpFigures:
     channels: dict[str, int] = field(default_factory=dict)
     customers: list[CustomerStatus] = field(default_factory=list)  # every customer, at as-of
     reassign: list[CustomerStatus] = field(default_factory=list)  # 待重新分配
-    funnel: list[dict[str, object]] = field(default_factory=list)
+    funnel: list[FunnelStage] = field(default_factory=list)
     backfilled_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     incomplete_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     in_period_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
@@ -115,7 +133,7 @@ class FollowUpFigures:
         return len(self.new_signings(owners, period))
 
     @property
-    def totals(self) -> dict[str, object]:
+    def totals(self) -> FollowUpTotals:
         reps = self.reps.values()
         follow_ups = sum(r.follow_ups for r in reps)
         return {
@@ -193,14 +211,14 @@ def compute_follow_ups(
         return figures
     frame = table.frame
     period, as_of = run.period, run.as_of
-    dates = frame["date"].tolist()
-    owners = frame["owner"].tolist()
-    customers = frame["customer"].tolist()
-    channels = frame["channel"].tolist()
-    dues = frame["due"].tolist()
-    entered = frame["entered"].tolist()
-    stages = frame["stage"].tolist()
-    actions = frame["next_action"].tolist()
+    dates = table.dates("date")
+    owners = table.texts("owner")
+    customers = table.texts("customer")
+    channels = table.texts("channel")
+    dues = table.dates("due")
+    entered = table.dates("entered")
+    stages = table.texts("stage")
+    actions = table.texts("next_action")
     # A row repeated across files (SB-U005) counts once, as its first copy, in every figure.
     repeated = repeated_rows(table)
     figures.repeated_rows = sorted(repeated)
@@ -218,12 +236,13 @@ def compute_follow_ups(
     ]
 
     # Every follow-up up to as-of, by customer in date order: for overdue, stale and process nodes.
-    history: dict[str, list[int]] = defaultdict(list)
+    # Each row as (date, position): a row in the history always has its date.
+    history: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     for i, (day, customer) in enumerate(zip(dates, customers, strict=True)):
         if isinstance(day, dt.date) and customer and day <= as_of and i not in repeated:
-            history[customer].append(i)
+            history[customer].append((day, i))
     for rows in history.values():
-        rows.sort(key=lambda i: dates[i])
+        rows.sort(key=lambda row: row[0])  # stable: a day's rows stay in table order
 
     def rep(owner: str) -> RepFollowUps:
         if owner not in figures.reps:
@@ -249,25 +268,27 @@ def compute_follow_ups(
         figures.channels[channel] = figures.channels.get(channel, 0) + 1
         if channel == VISIT or (config.visits_any_channel and channels[i]):
             record.visits += 1
-        if customers[i]:
-            touched[owner].add(customers[i])
-            figures._touched.add(customers[i])
+        customer = customers[i]
+        if customer:
+            touched[owner].add(customer)
+            figures._touched.add(customer)
         if filled[i]:
             record.complete += 1
         else:
             figures.incomplete_rows.append(i)
+        typed_in = entered[i]
         if (
-            isinstance(entered[i], dt.date)
-            and calendar.workdays_between(day, entered[i]) > config.backfill_days
+            isinstance(typed_in, dt.date)
+            and calendar.workdays_between(day, typed_in) > config.backfill_days
         ):
             record.backfilled += 1
             figures.backfilled_rows.append(i)
         # A process node is the next action with its due date; done when the customer was
         # followed up again by then (seed 002 "流程节点完成率").
         due = dues[i]
-        if isinstance(due, dt.date) and due <= as_of and customers[i]:
+        if isinstance(due, dt.date) and due <= as_of and customer:
             record.process_nodes_due += 1
-            later = [dates[j] for j in history[customers[i]] if dates[j] > day]
+            later = [other for other, _ in history[customer] if other > day]
             if later and later[0] <= due:
                 record.process_nodes_done += 1
     for owner, names in touched.items():
@@ -277,26 +298,30 @@ def compute_follow_ups(
     # up in the run period (SPEC §4): the customers nobody followed up are the ones to see.
     reach: dict[str, int] = {}
     for customer, rows in sorted(history.items()):
-        last = rows[-1]
-        staged = [(j, STAGE_ORDER.index(stages[j])) for j in rows if stages[j] in STAGE_ORDER]
-        reach[customer] = max((s for _, s in staged), default=-1)
-        for j in rows:
-            figures._by_owner.setdefault(owners[j] or "", []).append((customer, dates[j]))
-        if staged and staged[0][1] > WON:
+        last_day, last = rows[-1]
+        staged = [
+            (day, j, STAGE_ORDER.index(stage))
+            for day, j in rows
+            if (stage := stages[j]) is not None and stage in STAGE_ORDER
+        ]
+        reach[customer] = max((s for _, _, s in staged), default=-1)
+        for day, j in rows:
+            figures._by_owner.setdefault(owners[j] or "", []).append((customer, day))
+        if staged and staged[0][2] > WON:
             figures._existing.add(customer)  # first seen in delivery or after-sales
         else:
-            signing = next((j for j, s in staged if s >= WON), None)
+            signing = next(((day, j) for day, j, s in staged if s >= WON), None)
             if signing is not None:
-                figures._signed[customer] = (dates[signing], owners[signing] or "")
+                figures._signed[customer] = (signing[0], owners[signing[1]] or "")
         owner = owners[last] or ""
         status = CustomerStatus(
             customer,
             owner,
-            dates[last],
+            last_day,
             stages[last],
-            dues[last] if isinstance(dues[last], dt.date) else None,
+            dues[last],
             actions[last],
-            idle_days=calendar.workdays_between(dates[last], as_of),
+            idle_days=calendar.workdays_between(last_day, as_of),
             in_period=customer in figures._touched,
             region=people.region.get(owner, ""),
             reassign=reassign_reason(owner, people),
@@ -379,24 +404,27 @@ def compute_plans(
     log = book.table("follow_up")
     if plan is None:
         return []
-    made: dict[tuple[str, str], list[tuple[dt.date, bool]]] = defaultdict(list)
+    made: dict[tuple[str, str | None], list[tuple[dt.date, bool]]] = defaultdict(list)
     if log is not None:
         owners, customers, channels, dates = (
-            log.column("owner"),
-            log.column("customer"),
-            log.column("channel"),
-            log.column("date"),
+            log.texts("owner"),
+            log.texts("customer"),
+            log.texts("channel"),
+            log.dates("date"),
         )
         for i in follow_ups.in_period_rows:  # in the run period, up to as-of, duplicates once
+            owner, day = owners[i], dates[i]
+            if owner is None or day is None:
+                continue  # never: in_period_rows are dated rows with an owner
             visit = channels[i] == VISIT or bool(config.visits_any_channel and channels[i])
-            made[(owners[i], customers[i])].append((dates[i], visit))
+            made[(owner, customers[i])].append((day, visit))
     figures = []
     for i, (owner, period, customer, planned) in enumerate(
         zip(
-            plan.column("owner"),
-            plan.column("period"),
-            plan.column("key_customer"),
-            plan.column("planned_visits"),
+            plan.texts("owner"),
+            plan.periods("period"),
+            plan.texts("key_customer"),
+            plan.counts("planned_visits"),
             strict=True,
         )
     ):

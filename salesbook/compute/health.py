@@ -64,11 +64,11 @@ def compute_health(
     if monitoring is not None:
         for i, (dimension, name, healthy, alert, improvement) in enumerate(
             zip(
-                monitoring.column("dimension"),
-                monitoring.column("indicator"),
-                monitoring.column("healthy"),
-                monitoring.column("alert"),
-                monitoring.column("improvement"),
+                monitoring.texts("dimension"),
+                monitoring.texts("indicator"),
+                monitoring.thresholds("healthy"),
+                monitoring.thresholds("alert"),
+                monitoring.texts("improvement"),
                 strict=True,
             )
         ):
@@ -78,7 +78,7 @@ def compute_health(
                 )
     if listing is not None:
         for name, target, formula in zip(
-            listing.column("name"), listing.column("target"), listing.column("formula"), strict=True
+            listing.texts("name"), listing.texts("target"), listing.texts("formula"), strict=True
         ):
             if not name:
                 continue
@@ -92,11 +92,11 @@ def compute_health(
     if data is not None:
         for i, (period, name, value, numerator, denominator) in enumerate(
             zip(
-                data.column("period"),
-                data.column("indicator"),
-                data.column("value"),
-                data.column("numerator"),
-                data.column("denominator"),
+                data.periods("period"),
+                data.texts("indicator"),
+                data.measures("value"),
+                data.decimals("numerator"),
+                data.decimals("denominator"),
                 strict=True,
             )
         ):
@@ -161,11 +161,13 @@ def derived_indicators(
     totals = follow_ups.totals
     derived: dict[str, Decimal] = {}
     sales = [
-        f for f in targets if f.unit == "元" and f.dimension_type == "区域" and f.actual is not None
+        (f.target, actual)
+        for f in targets
+        if f.unit == "元" and f.dimension_type == "区域" and (actual := f.actual) is not None
     ]
     if sales and not any(f.missing for f in targets if f.dimension_type == "区域"):
         derived[indicator_key("营收达成率")] = ratio(
-            sum(f.actual for f in sales), sum(f.target for f in sales)
+            sum(actual for _, actual in sales), sum(target for target, _ in sales)
         ) or Decimal(0)
     if totals["completeness"] is not None:
         derived[indicator_key("CRM信息完整度")] = totals["completeness"]
@@ -175,7 +177,7 @@ def derived_indicators(
         leads = follow_ups.funnel[0]["customers"]
         opportunities = follow_ups.funnel[STAGE_ORDER.index("需求诊断")]["customers"]
         won = follow_ups.funnel[WON]["customers"]
-        derived[indicator_key("线索转化率")] = ratio(opportunities, leads)
+        derived[indicator_key("线索转化率")] = Decimal(opportunities) / leads  # leads > 0
         if opportunities:
-            derived[indicator_key("商机赢单率")] = ratio(won, opportunities)
+            derived[indicator_key("商机赢单率")] = Decimal(won) / opportunities
     return derived

@@ -46,12 +46,12 @@ def roster_people(book: Book) -> People:
     if table is None:
         return people
     for name, role, region, group, manager, status in zip(
-        table.column("name"),
-        table.column("role"),
-        table.column("region"),
-        table.column("group"),
-        table.column("manager"),
-        table.column("status"),
+        table.texts("name"),
+        table.texts("role"),
+        table.texts("region"),
+        table.texts("group"),
+        table.texts("manager"),
+        table.texts("status"),
         strict=True,
     ):
         if not name:

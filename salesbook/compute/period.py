@@ -51,13 +51,13 @@ class RunPeriod:
 def data_dates(book: Book) -> list[dt.date]:
     """Every follow-up date read, the data a run's period is chosen from."""
     table = book.table("follow_up")
-    return [d for d in table.column("date") if isinstance(d, dt.date)] if table else []
+    return [d for d in table.dates("date") if d is not None] if table else []
 
 
 def targets_period(book: Book) -> Period | None:
     """The overall targets' period: the one they share, else the one holding the latest data."""
     overall = book.table("target_overall")
-    periods = [p for p in overall.column("period") if isinstance(p, Period)] if overall else []
+    periods = [p for p in overall.periods("period") if p is not None] if overall else []
     if not periods:
         return None
     distinct = {p.label: p for p in periods}

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TypedDict
 
 from salesbook.compute.appraisal import PersonFigure
 from salesbook.compute.people import People, place_key
 from salesbook.compute.targets import TargetFigure
 from salesbook.values import Period, is_placeholder
 from salesbook.words import say
+
+
+class Withheld(TypedDict):
+    """A document not made, and why (SB-T014)."""
+
+    document: str  # letter or appraisal
+    name: str
+    period: str  # label
+    reason: str  # withheld.<key> in salesbook.words
+    why: str  # that sentence, in Chinese
+
+
+class Recipients(TypedDict):
+    letters: dict[str, list[str]]  # period label -> owners who get a 责任书
+    appraisals: list[str]  # names who get an 评估单
+    withheld: list[Withheld]
+
+
+def no_recipients() -> Recipients:
+    return {"letters": {}, "appraisals": [], "withheld": []}
 
 
 def why_not_signer(name: str, people: People, places: set[str]) -> str | None:
@@ -31,13 +52,13 @@ def document_recipients(
     appraisal: dict[str, PersonFigure],
     people: People,
     period: Period,
-) -> dict[str, object]:
+) -> Recipients:
     """Who gets a 责任书 (per period) and an 评估单; each document withheld with its reason
     (SB-T014 in reconcile)."""
     places = {p for p in (*people.region.values(), *people.group.values()) if p}
     places |= {f.name for f in targets if f.name and f.dimension_type in ("区域", "小组", "产品")}
     letters: dict[str, list[str]] = defaultdict(list)
-    withheld: list[dict[str, str]] = []
+    withheld: list[Withheld] = []
     seen: set[tuple[str, str]] = set()
 
     def withhold(document: str, name: str, label: str, reason: str) -> None:

@@ -1,7 +1,7 @@
 """Book + Config + RunPeriod -> Figures: every figure of SPEC §1 (compute), the roll-up, and figures.json.
 
 Pure: no workbook, no file, no PDF. Figure-dependent issues are reconcile's; figures.json is
-`figures_document`; what only the documents read (kept out of the file) is `document_figures`.
+`figures_document`, which every document renders from.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from salesbook.compute.appraisal import (
     Award,
@@ -41,7 +42,7 @@ from salesbook.compute.period import (
     ratio,
     targets_period,
 )
-from salesbook.compute.recipients import document_recipients
+from salesbook.compute.recipients import Recipients, document_recipients, no_recipients
 from salesbook.compute.targets import TargetFigure, compute_targets, mark_incomplete, pace_of
 from salesbook.config import Config
 from salesbook.issues import Issue
@@ -56,7 +57,22 @@ LEVELS = ("区域", "小组", "产品", "个人")  # levels a whole target is su
 # --- roll-up (SPEC §1.1) ----------------------------------------------------------------------------
 
 
-def rollup(targets: list[TargetFigure], people: People) -> list[dict[str, object]]:
+class RollupLevel(TypedDict):
+    """A region, group or person of the roll-up, with what the level below adds up to."""
+
+    level: str
+    name: str
+    target: Decimal | None
+    actual: Decimal | None
+    attainment: Decimal | None
+    gap: Decimal | None  # target − actual; 汇总 shows it as 差额 / 超额
+    missing: list[str]  # unreadable actuals: not summed
+    children_target: Decimal | None
+    children_actual: Decimal | None  # None when a child with a target has no actual
+    children: list[RollupLevel]
+
+
+def rollup(targets: list[TargetFigure], people: People) -> list[RollupLevel]:
     """区域 → 小组 → 个人 sales targets and actuals, with what the level below adds up to."""
     money = [t for t in targets if t.unit == "元"]
     by_kind: dict[str, dict[str, TargetFigure]] = defaultdict(dict)
@@ -85,10 +101,10 @@ def rollup(targets: list[TargetFigure], people: People) -> list[dict[str, object
 
 
 def _level(
-    kind: str, name: str, figure: TargetFigure | None, children: list[dict[str, object]]
-) -> dict[str, object]:
-    below = [c["target"] for c in children if c["target"] is not None]
-    below_actual = [c["actual"] for c in children if c["actual"] is not None]
+    kind: str, name: str, figure: TargetFigure | None, children: list[RollupLevel]
+) -> RollupLevel:
+    below = [t for c in children if (t := c["target"]) is not None]
+    below_actual = [a for c in children if (a := c["actual"]) is not None]
     return {
         "level": kind,
         "name": name,
@@ -135,12 +151,10 @@ def overview(targets: list[TargetFigure], tolerance: Decimal) -> list[OverviewFi
     for (overall, period, unit), parts in wholes.items():
         level = summing_level(parts)
         chosen = [p for p in parts if (p.dimension_type or "") == level] or parts
-        measured = [p for p in chosen if p.actual is not None]
-        actual = sum((p.actual for p in measured), Decimal(0)) if measured else None
+        measured = [(p.target, a) for p in chosen if (a := p.actual) is not None]
+        actual = sum((a for _, a in measured), Decimal(0)) if measured else None
         attainment = (
-            ratio(actual, sum((p.target for p in measured), Decimal(0)))
-            if actual is not None
-            else None
+            ratio(actual, sum((t for t, _ in measured), Decimal(0))) if actual is not None else None
         )
         elapsed = chosen[0].elapsed
         rows.append(
@@ -193,7 +207,7 @@ class Figures:
     review_items: list[dict[str, object]]
     issues: list[Issue]  # reconcile's (batch sets them): figure-dependent issues
     to_date: dict[str, dict[str, object]] = field(default_factory=dict)  # monthly runs: QTD, YTD
-    rollup: list[dict[str, object]] = field(default_factory=list)  # 区域 -> 小组 -> 个人
+    rollup: list[RollupLevel] = field(default_factory=list)  # 区域 -> 小组 -> 个人
     plans: list[PlanFigure] = field(default_factory=list)
     money_unit: str = "元"  # how writers show money (config money_unit)
     roster: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> role, region, …
@@ -202,13 +216,13 @@ class Figures:
     # Appraisal sheets cover the targets' period: its follow-up figures per person
     appraisal_period: Period | None = None
     appraisal_reps: dict[str, RepFollowUps] = field(default_factory=dict)
-    # Who gets a document: {"letters": {period: [owner]}, "appraisals": [name], "withheld": [...]}
-    documents: dict[str, object] = field(default_factory=dict)
-    # What only the documents read (document_figures), kept out of figures.json: the whole
-    # targets of the review's overview, the discipline ratios and totals.
-    overview: list[OverviewFigure] = field(default_factory=list, metadata=INTERNAL)
-    discipline: Discipline = field(default_factory=Discipline, metadata=INTERNAL)
-    appraisal_discipline: Discipline = field(default_factory=Discipline, metadata=INTERNAL)
+    # Who gets a document, and each document withheld with its reason
+    documents: Recipients = field(default_factory=no_recipients)
+    # The review's overview (whole targets summed at one level) and the follow-up discipline
+    # ratios and totals of the run period and of the appraisal period
+    overview: list[OverviewFigure] = field(default_factory=list)
+    discipline: Discipline = field(default_factory=Discipline)
+    appraisal_discipline: Discipline = field(default_factory=Discipline)
 
 
 def compute(
@@ -298,13 +312,13 @@ def review_items(book: Book, run: RunPeriod) -> list[dict[str, object]]:
     table = book.table("review_items")
     if table is None:
         return []
-    items = []
+    items: list[dict[str, object]] = []
     for category, content, owner, due, status in zip(
-        table.column("category"),
-        table.column("content"),
-        table.column("owner"),
-        table.column("due"),
-        table.column("status"),
+        table.texts("category"),
+        table.texts("content"),
+        table.texts("owner"),
+        table.dates("due"),
+        table.texts("status"),
         strict=True,
     ):
         if content:
@@ -379,16 +393,4 @@ def figures_document(figures: Figures, config: Config, version: str) -> dict[str
         "as_of": figures.run.as_of.isoformat(),
         "config": config.as_dict(),
         "figures": jsonable(figures),
-    }
-
-
-def document_figures(figures: Figures) -> dict[str, object]:
-    """What the documents read beside figures.json's figures (JSON-ready, kept out of the file):
-    the review's overview, the discipline ratios and totals, the awards' sentences as keys of
-    salesbook.words (so either language is made from the same table)."""
-    return {
-        "overview": jsonable(figures.overview),
-        "discipline": jsonable(figures.discipline),
-        "appraisal_discipline": jsonable(figures.appraisal_discipline),
-        "award_words": {award.key: jsonable(award.words) for award in figures.awards},
     }

@@ -146,10 +146,10 @@ def overall_targets(book: Book) -> dict[str, tuple[Quantity, Period | None]]:
     if table is None:
         return found
     for metric, target, unit, period in zip(
-        table.column("metric"),
-        table.column("target"),
-        table.column("unit"),
-        table.column("period"),
+        table.texts("metric"),
+        table.quantities("target"),
+        table.texts("unit"),
+        table.periods("period"),
         strict=True,
     ):
         if metric and isinstance(target, Quantity):
@@ -181,16 +181,16 @@ def compute_targets(
     table = book.table("target_breakdown")
     if table is None:
         return []
-    deadlines, standards = table.column("deadline"), table.column("standard")
+    deadlines, standards = table.dates("deadline"), table.texts("standard")
     overall = overall_targets(book)
     figures = []
     for i, (overall_text, dimension, target, owner, actual) in enumerate(
         zip(
-            table.column("overall"),
-            table.column("dimension"),
-            table.column("target"),
-            table.column("owner"),
-            table.column("actual"),
+            table.texts("overall"),
+            table.texts("dimension"),
+            table.quantities("target"),
+            table.texts("owner"),
+            table.quantities("actual"),
             strict=True,
         )
     ):
@@ -267,7 +267,7 @@ def _actual(
         return entered.amount, "sheet"
     members = people.reps_in(figure.dimension_type, figure.name)
     if figure.dimension_type == "个人" and figure.owner:
-        members = {figure.name, figure.owner} & set(appraisal) or members
+        members = {n for n in (figure.name, figure.owner) if n} & set(appraisal) or members
     if not members:
         return None, None
     rows = [appraisal[m] for m in members if m in appraisal]
@@ -337,7 +337,7 @@ def mark_incomplete(
             continue
         members = people.reps_in(figure.dimension_type, figure.name)
         if figure.dimension_type == "个人" and figure.owner:
-            members = {figure.name, figure.owner} & set(appraisal) or members
+            members = {n for n in (figure.name, figure.owner) if n} & set(appraisal) or members
         attribute = "new_customers" if figure.unit == "个" else "actual"
         rows = sorted((appraisal[m] for m in members or () if m in appraisal), key=lambda p: p.row)
         lost = [p for p in rows if getattr(p, attribute) is None]

@@ -141,12 +141,12 @@ def _targets_sheets(
     period = org.period
     keys = [c.key for c in TARGET_OVERALL.columns]
     overall = []
-    for row, amount in zip(
+    for example, amount in zip(
         TARGET_OVERALL.example_rows, (wan(targets.sales_total), targets.new_total), strict=True
     ):
-        values = dict(zip(keys, row, strict=True))
+        values = dict(zip(keys, example, strict=True))
         values.update(
-            target=_renumber(row[1], amount),
+            target=_renumber(example[1], amount),
             period=period.label,
             start=period.start,
             end=period.end,
@@ -191,7 +191,7 @@ def _targets_sheets(
         for region, amount in targets.regions.items()
     ]
     # Planted SB-T002: the last region's owner typed as people say it (刘经理), not the roster name.
-    rows[-1]["owner"] = f"{rows[-1]['owner'][0]}{MANAGER[-2:]}"
+    rows[-1]["owner"] = f"{str(rows[-1]['owner'])[0]}{MANAGER[-2:]}"
     # The seed gives a product line to a group (*小组); a 责任人 must be a person who signs
     # (SB-T013), so the group's lead owns it.
     owners = [org.leads[group].name for group in targets.groups]
@@ -236,7 +236,7 @@ def _targets_sheets(
                 period.end if rng.random() < 0.2 else deadline,
             )
         )
-    new_rows = []
+    new_rows: list[dict[str, object]] = []
     for name, count in targets.new.items():
         if name == targets.seed_new_owner:
             new_rows.insert(0, row(new_text, PERSON_DIM, name, person_row[2], name, person_row[5]))
@@ -458,7 +458,9 @@ def _review_sheets(org: Org, seeds: Seeds) -> list[SheetData]:
     owners = [org.people[0], org.managers[org.regions[0]]]
     for row, owner, status in zip(actions, owners, (DONE, NOT_STARTED), strict=False):
         row.update(owner=owner.name, due=seeds.move(row["due"], org.period), status=status)
-    findings = [{"category": category, "content": content} for category, content in REVIEW_FINDINGS]
+    findings: list[dict[str, object]] = [
+        {"category": category, "content": content} for category, content in REVIEW_FINDINGS
+    ]
     leads = list(org.leads.values()) or owners
     more = [
         {

@@ -142,10 +142,10 @@ def _rep_follow_ups(
         for _ in range(count):
             for _attempt in range(4):
                 day = rng.choice(days)
-                account = rng.choices(range(len(accounts)), weights=weights)[0]
-                if (accounts[account].name, day) not in seen:
-                    seen.add((accounts[account].name, day))
-                    schedule.append((day, account))
+                pick = rng.choices(range(len(accounts)), weights=weights)[0]
+                if (accounts[pick].name, day) not in seen:
+                    seen.add((accounts[pick].name, day))
+                    schedule.append((day, pick))
                     break
     schedule.sort(key=lambda item: (item[0], accounts[item[1]].name))
     informed = org.leads[rep.group].name
@@ -184,6 +184,13 @@ def _rep_follow_ups(
     return rows
 
 
+def _day(row: dict[str, object]) -> dt.date:
+    """A row's date: a date until the dates typed as text are planted, last."""
+    day = row["date"]
+    assert isinstance(day, dt.date)
+    return day
+
+
 def plant_follow_up_mistakes(org: Org, logs: dict[str, list[dict[str, object]]]) -> None:
     """The follow-up mistakes admins meet, each once, spread over the regions' logs."""
     regions = list(logs)
@@ -212,12 +219,12 @@ def plant_follow_up_mistakes(org: Org, logs: dict[str, list[dict[str, object]]])
     copied = dict(plain(log(0), 0.3))
     target = log(2)
     target.insert(
-        next((i for i, r in enumerate(target) if r["date"] > copied["date"]), len(target)), copied
+        next((i for i, r in enumerate(target) if _day(r) > _day(copied)), len(target)), copied
     )
     touched.append(copied)
     plain(log(0), 0.5)["owner"] = org.outsider  # SB-U004: a new colleague not yet on the roster
     row = plain(log(2), 0.5)
-    row["due"] = row["date"] - dt.timedelta(days=3)  # SB-U001: due before the follow-up
+    row["due"] = _day(row) - dt.timedelta(days=3)  # SB-U001: due before the follow-up
     plain(log(3), 0.25)["channel"] = BAD_CHANNEL  # SB-V006
     # Dates typed as text: they read fine.
     for position, text in (

@@ -1,0 +1,401 @@
+"""figures document → ReviewContext, the 销售复盘报告 (targets, results, causes, lessons)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from salesbook.charts import Chart, attainment_chart
+from salesbook.contexts.appraisal import AwardRow, award_rows
+from salesbook.contexts.common import (
+    NAME_CHARS,
+    DisciplineRow,
+    TargetRow,
+    choice_text,
+    decimal_or_none,
+    discipline_rows,
+    key_text,
+    on_paper,
+    pace_text,
+    target_row,
+)
+from salesbook.contexts.health import IndicatorRow, indicator_rows
+from salesbook.schemas import DIMENSION_TYPES, GRADES, REVIEW_CATEGORIES, REVIEW_STATUS, ROLES
+from salesbook.values import PLACEHOLDER
+
+ROLE_ORDER = [c.value for c in ROLES]
+SHORTFALLS = 5  # the largest gaps the review discusses
+FINDINGS = ("问题", "原因")  # review-item categories that explain; the rest (措施) are actions
+
+
+def _place_key(name: str) -> str:
+    """`华东区域`, `华东区` and `华东` name one region (as compute matches them)."""
+    return re.sub(r"(区域|大区|区|组)$", "", name)
+
+
+@dataclass
+class ReassignRow:
+    """A customer to reassign (待重新分配): its owner left or is not an active person."""
+
+    customer: str
+    owner: str
+    reason: str
+    last_date: str
+    idle_days: int
+    overdue: bool
+    stale: bool
+
+
+def reassign_rows(figures: dict, lang: str = "zh") -> list[ReassignRow]:
+    return [
+        ReassignRow(
+            customer=on_paper(c["customer"]),
+            owner=on_paper(c.get("owner") or "", NAME_CHARS) or "—",
+            reason=key_text("reassign", c.get("reassign") or "", lang),
+            last_date=c.get("last_date") or "",
+            idle_days=int(c.get("idle_days") or 0),
+            overdue=bool(c.get("overdue")),
+            stale=bool(c.get("stale")),
+        )
+        for c in figures.get("follow_ups", {}).get("reassign", [])
+    ]
+
+
+@dataclass
+class ParticipantGroup:
+    role: str
+    names: list[str]
+
+
+@dataclass
+class OverviewRow:
+    """A whole target (e.g. 季度销售额100万元) summed over one breakdown level."""
+
+    overall: str
+    metric: str
+    period: str
+    unit: str | None
+    level: str
+    parts: int
+    measured: int  # parts with an actual
+    target: Decimal
+    actual: Decimal | None
+    attainment: Decimal | None
+    elapsed: str | None
+    pace_label: str
+    missing: list[str] = field(default_factory=list)  # unreadable actuals of the parts (cells)
+
+    @property
+    def money(self) -> bool:
+        return self.unit == "元"
+
+
+@dataclass
+class RepRow:
+    name: str
+    region: str
+    sales: TargetRow | None
+    customers: TargetRow | None  # the new-customer target (unit 个), when there is one
+
+
+@dataclass
+class Shortfall:
+    row: TargetRow
+    reasons: list[str]  # review items of category 问题/原因 that name this target
+
+
+@dataclass
+class ReviewItem:
+    category: str
+    content: str
+    owner: str
+    due: str | None
+    status: str
+    overdue: bool
+
+
+@dataclass
+class GradeGroup:
+    grade: str
+    names: list[str]
+
+
+@dataclass
+class ReviewContext:
+    """Everything review.html shows, in the order of a 复盘: 回顾目标 → 评估结果 → 分析原因 → 总结经验."""
+
+    company: str
+    period: str
+    as_of: str
+    calendar: str
+    quarter_to_date: str | None
+    participants: list[ParticipantGroup]
+    overview: list[OverviewRow]
+    regions: list[TargetRow]
+    products: list[TargetRow]
+    reps: list[RepRow]
+    reps_omitted: int  # people between the best and the lowest TABLE_ENDS, left out of the table
+    region_chart: Chart | None
+    product_chart: Chart | None
+    rep_chart: Chart | None
+    rep_chart_cut: bool  # only the best and the lowest CHART_ENDS people are drawn
+    grades: list[GradeGroup]
+    appraised: int
+    awards: list[AwardRow]
+    shortfalls: list[Shortfall]
+    findings: list[ReviewItem]  # problems and causes from the meeting
+    discipline: list[DisciplineRow]
+    discipline_omitted: int  # reps with fewer lapses than the 2 × TABLE_ENDS listed
+    discipline_total: DisciplineRow | None
+    health: list[IndicatorRow]
+    actions: list[ReviewItem]
+    stale_days: int
+    backfill_days: int
+    created: str
+    reassign: list[ReassignRow] = field(default_factory=list)  # the first 2 × TABLE_ENDS
+    reassign_total: int = 0  # all customers to reassign; the rest are in 汇总 › 待重新分配
+
+
+def review_context(document: dict, lang: str = "zh") -> ReviewContext:
+    figures, config = document["figures"], document["config"]
+    targets = figures.get("targets", [])
+    tolerance = Decimal(str(config.get("pace_tolerance", "10")))
+    rows = [target_row(t, lang, tolerance) for t in targets]
+    by_kind: dict[str, list[tuple[dict, TargetRow]]] = defaultdict(list)
+    for raw, row in zip(targets, rows, strict=True):
+        by_kind[raw.get("dimension_type") or ""].append((raw, row))
+    money_rows = {kind: [row for raw, row in pairs if row.money] for kind, pairs in by_kind.items()}
+    regions, products = money_rows.get("区域", []), money_rows.get("产品", [])
+    reps = _rep_rows(figures, by_kind.get("个人", []), lang)
+    elapsed = next((decimal_or_none(r.elapsed) for r in rows if r.elapsed), None)
+    raw_items = figures.get("review_items", [])
+    findings = [_review_item(i, lang) for i in raw_items if i.get("category") in FINDINGS]
+    actions = [_review_item(i, lang) for i in raw_items if i.get("category") not in FINDINGS]
+    discipline, total = discipline_rows(figures, lang)
+    reassign = reassign_rows(figures, lang)
+    return ReviewContext(
+        company=config.get("company", ""),
+        period=document["period"],
+        as_of=document["as_of"],
+        calendar=_calendar_name(figures.get("calendar", ""), lang),
+        quarter_to_date=_to_date_label((figures.get("run") or {}).get("quarter_to_date"), lang),
+        participants=participants(figures, lang),
+        overview=overview_rows(figures, lang),
+        regions=regions,
+        products=products,
+        reps=_ends(reps, TABLE_ENDS),
+        reps_omitted=max(0, len(reps) - 2 * TABLE_ENDS),
+        region_chart=_chart(regions, lang, elapsed),
+        product_chart=_chart(products, lang, elapsed),
+        rep_chart=_chart(_ends([r.sales for r in reps if r.sales], CHART_ENDS), lang, elapsed),
+        rep_chart_cut=sum(1 for r in reps if r.sales) > 2 * CHART_ENDS,
+        grades=grade_groups(figures, lang),
+        appraised=sum(1 for p in figures.get("people", {}).values() if p.get("grade")),
+        awards=award_rows(document, lang),
+        shortfalls=shortfalls(targets, rows, figures.get("review_items", [])),
+        findings=findings,
+        discipline=_most_lapses(discipline, 2 * TABLE_ENDS),
+        discipline_omitted=max(0, len(discipline) - 2 * TABLE_ENDS),
+        discipline_total=total,
+        health=indicator_rows(figures, lang),
+        actions=actions,
+        stale_days=config.get("stale_days", 3),
+        backfill_days=config.get("backfill_days", 1),
+        created=document["as_of"],
+        reassign=reassign[: 2 * TABLE_ENDS],
+        reassign_total=len(reassign),
+    )
+
+
+def _calendar_name(text: str, lang: str) -> str:
+    """workdays.WorkCalendar.name (Chinese) in English for English reports."""
+    if lang != "en":
+        return text
+    text = text.replace(
+        "中国法定节假日与调休（chinesecalendar）",
+        "Chinese official holidays and adjusted working days (chinesecalendar)",
+    ).replace("自然日 calendar days", "calendar days")
+    return re.sub(
+        r"；(.+?) 年尚未发布，按周末计算",
+        lambda m: f"; {m[1].replace('、', ', ')} not published yet, weekends only",
+        text,
+    )
+
+
+def _to_date_label(label: str | None, lang: str) -> str | None:
+    """compute labels a to-date span `2026Q3（截至 2026-09-30）`; English: `2026Q3 to 2026-09-30`."""
+    if label and lang == "en":
+        return re.sub(r"\s*（截至\s*(.+?)）", r" to \1", label)
+    return label
+
+
+# A meeting report of a large team shows the ends of each ranking; everyone is in 汇总-<period>.xlsx
+# and on their own appraisal sheet. (At 5000 reps the full tables ran to 300 pages and 2 GiB.)
+CHART_ENDS = 20  # a chart of more people than 2 × this shows the best and the lowest only
+TABLE_ENDS = 25  # a table of more people than 2 × this shows the best and the lowest only
+
+
+def _ends(rows: list, ends: int) -> list:
+    """The first and last `ends` rows, when there are more than twice that many."""
+    return rows if len(rows) <= 2 * ends else rows[:ends] + rows[-ends:]
+
+
+def _most_lapses(rows: list[DisciplineRow], keep: int) -> list[DisciplineRow]:
+    """The `keep` reps with the most overdue, stale and back-filled customers, in table order."""
+    if len(rows) <= keep:
+        return rows
+    worst = sorted(rows, key=lambda r: -(r.overdue + r.stale + r.backfilled))[:keep]
+    chosen = {id(r) for r in worst}
+    return [r for r in rows if id(r) in chosen]
+
+
+def _chart(rows: list[TargetRow], lang: str, elapsed: Decimal | None) -> Chart | None:
+    bars = [(r.name, Decimal(r.attainment)) for r in rows if r.attainment is not None]
+    return attainment_chart(bars, lang, elapsed) if bars else None
+
+
+def participants(figures: dict, lang: str) -> list[ParticipantGroup]:
+    """The roster's people who appear in the figures, and their direct managers, by role."""
+    roster = figures.get("roster", {})
+    seen: set[str] = set()
+    for target in figures.get("targets", []):
+        seen.update(n for n in (target.get("owner"), target.get("name")) if n)
+    seen.update(figures.get("people", {}))
+    seen.update(figures.get("follow_ups", {}).get("reps", {}))
+    seen.update(i["owner"] for i in figures.get("review_items", []) if i.get("owner"))
+    present = {n for n in seen if n in roster and not PLACEHOLDER.match(n)}
+    present |= {roster[n]["manager"] for n in present if roster[n].get("manager") in roster}
+    groups: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for name in sorted(present, key=lambda n: (roster[n].get("region") or "", n)):
+        person = roster[name]
+        role = person.get("role") or ""
+        rank = ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+        label = choice_text(role, ROLES, lang) or ("Others" if lang == "en" else "其他")
+        region = person.get("region") or ""
+        shown = (f" ({region})" if lang == "en" else f"（{region}）") if region else ""
+        if role == ROLE_ORDER[-1] and region:  # reps: one line per region
+            groups[(rank, region, label + shown)].append(name)
+        else:
+            groups[(rank, "", label)].append(name + shown)
+    return [ParticipantGroup(key[2], names) for key, names in sorted(groups.items())]
+
+
+def overview_rows(figures: dict, lang: str) -> list[OverviewRow]:
+    """Each whole target summed over one breakdown level, as compute summed it (overview)."""
+    return [
+        OverviewRow(
+            overall=whole["overall"],
+            metric=whole["metric"],
+            period=whole["period"],
+            unit=whole.get("unit"),
+            level=choice_text(whole.get("level"), DIMENSION_TYPES, lang),
+            parts=whole["parts"],
+            measured=whole["measured"],
+            missing=[on_paper(m, NAME_CHARS * 2) for m in whole.get("missing") or []],
+            target=Decimal(whole["target"]),
+            actual=decimal_or_none(whole.get("actual")),
+            attainment=decimal_or_none(whole.get("attainment")),
+            elapsed=whole.get("elapsed"),
+            pace_label=pace_text(whole.get("pace"), lang),
+        )
+        for whole in figures.get("overview", [])
+    ]
+
+
+def _rep_rows(figures: dict, personal: list[tuple[dict, TargetRow]], lang: str) -> list[RepRow]:
+    """One row per person: the sales target beside the new-customer target, best first."""
+    roster, people = figures.get("roster", {}), figures.get("people", {})
+    reps: dict[str, RepRow] = {}
+    for raw, row in personal:
+        name = raw.get("name") or raw.get("owner") or ""
+        rep = reps.setdefault(
+            name, RepRow(name, roster.get(name, {}).get("region", ""), None, None)
+        )
+        if row.money and rep.sales is None:
+            rep.sales = row
+        elif row.unit == "个" and rep.customers is None:
+            rep.customers = row
+    for name, person in people.items():  # appraised without an individual target (SB-P006)
+        rep = reps.setdefault(
+            name, RepRow(name, roster.get(name, {}).get("region", ""), None, None)
+        )
+        if rep.sales is None and person.get("target"):
+            rep.sales = TargetRow(
+                kind=choice_text("个人", DIMENSION_TYPES, lang),
+                name=name,
+                owner=name,
+                metric="",
+                period=figures.get("run", {}).get("period", ""),
+                unit="元",
+                target=person["target"],
+                actual=person.get("actual"),
+                attainment=person.get("attainment"),
+                gap=None,
+                elapsed=None,
+                projection=None,
+                pace=None,
+                pace_label="—",
+            )
+
+    def best_first(rep: RepRow) -> tuple[int, Decimal]:
+        value = rep.sales.attainment if rep.sales else None
+        return (0, -Decimal(value)) if value is not None else (1, Decimal(0))
+
+    return sorted(reps.values(), key=best_first)
+
+
+def shortfalls(targets: list[dict], rows: list[TargetRow], items: list[dict]) -> list[Shortfall]:
+    """The money targets furthest behind, with the meeting's problems and causes that name them."""
+    regions = {
+        (t["target"], t.get("actual"), t["period"])
+        for t in targets
+        if t.get("dimension_type") == "区域"
+    }
+    behind = [
+        (raw, row)
+        for raw, row in zip(targets, rows, strict=True)
+        if row.money
+        and row.gap is not None
+        and Decimal(row.gap) > 0
+        # a group that is its whole region would list the same gap twice
+        and not (
+            raw.get("dimension_type") == "小组"
+            and (raw["target"], raw.get("actual"), raw["period"]) in regions
+        )
+    ]
+    behind.sort(key=lambda pair: -Decimal(pair[1].gap or 0))
+    found = []
+    for _, row in behind[:SHORTFALLS]:
+        keys = {k for k in (row.name, _place_key(row.name), row.owner) if k and len(k) >= 2}
+        reasons = [
+            on_paper(item["content"])
+            for item in items
+            if item.get("category") in FINDINGS
+            and any(k in str(item.get("content") or "") for k in keys)
+        ]
+        found.append(Shortfall(row, reasons))
+    return found
+
+
+def grade_groups(figures: dict, lang: str) -> list[GradeGroup]:
+    people = sorted(
+        figures.get("people", {}).values(), key=lambda p: (p.get("rank") or 10**6, p["name"])
+    )
+    groups = []
+    for choice in GRADES:
+        names = [p["name"] for p in people if p.get("grade") == choice.value]
+        groups.append(GradeGroup(choice_text(choice.value, GRADES, lang), names))
+    return groups
+
+
+def _review_item(item: dict, lang: str) -> ReviewItem:
+    return ReviewItem(
+        category=choice_text(item.get("category"), REVIEW_CATEGORIES, lang),
+        content=on_paper(item.get("content")),
+        owner=on_paper(item.get("owner"), NAME_CHARS),
+        due=item.get("due"),
+        status=choice_text(item.get("status"), REVIEW_STATUS, lang),
+        overdue=bool(item.get("overdue")),
+    )
