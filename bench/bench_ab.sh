@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole `salesbook run` on one demo folder, an older commit against the working tree, in
+# alternation on the same machine and venv (PYTHONPATH picks the code). For "is it slower?".
+#
+#   bench/bench_ab.sh OLD_COMMIT [REPS] [REPEATS]      (defaults: 1000 reps, 2 repeats)
+#
+# Prints one line per run: repeat, side, with/without PDFs, wall seconds, peak RSS (KiB, the
+# largest single process), output size. Uses only temporary folders; exit status 1 of a run is
+# expected (the demo plants errors).
+set -euo pipefail
+old=$1 reps=${2:-1000} repeats=${3:-2}
+here=$(cd "$(dirname "$0")/.." && pwd)
+python=$here/.venv/bin/python
+work=$(mktemp -d)
+trap 'git -C "$here" worktree remove --force "$work/old" >/dev/null 2>&1; rm -rf "$work"' EXIT
+git -C "$here" worktree add --quiet --detach "$work/old" "$old"
+"$python" -m salesbook demo "$work/demo" --reps "$reps" >/dev/null
+for repeat in $(seq "$repeats"); do
+  for side in old new; do
+    code=$here; [ "$side" = old ] && code=$work/old
+    for mode in pdf no-pdf; do
+      flags=(); [ "$mode" = no-pdf ] && flags=(--no-pdf)
+      rm -rf "$work/out"
+      /usr/bin/time -f "%e %M" -o "$work/time" env PYTHONPATH="$code" "$python" -m salesbook \
+        run "$work/demo" -o "$work/out" --today 2026-11-25 "${flags[@]}" >/dev/null 2>&1 || true
+      read -r seconds rss < <(tail -n 1 "$work/time")  # a failed run adds a line above
+      echo "$repeat $side $mode ${seconds}s ${rss}KiB $(du -sm "$work/out" | cut -f1)MB"
+    done
+  done
+done
