@@ -13,7 +13,10 @@ For each number of reps (default 1000) the script
 3. reports median (min–max) of both and of their paired ratio (target ≤ 1.3×), and salesbook's
    peak RSS per size, so growth with the number of letters shows.
 
-Usage: python bench/bench_letters.py [--reps 1000 [3000 …]] [--repeats 3]
+   With --cut-only, a third process per repeat renders the same letters with the per-owner files
+   cut as before issue 13 (the chunk's whole fonts kept), for the size and time they cost then.
+
+Usage: python bench/bench_letters.py [--reps 1000 [3000 …]] [--repeats 3] [--cut-only]
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from pathlib import Path
 from salesbook.contexts.letters import letter_contexts
 from salesbook.letters import render_letters
 from salesbook.render import Renderer, template_dirs
+if len(sys.argv) > 3 and sys.argv[3] == "cut-only":  # as before issue 13: fonts not re-subset
+    import salesbook.chunks
+    salesbook.chunks.resubset_fonts = lambda pages, cache: None
 document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 out = Path(sys.argv[2])
 started = time.perf_counter()
@@ -45,8 +51,11 @@ renderer = Renderer(template_dirs(), "zh", document["config"]["money_unit"])
 contexts = letter_contexts(document)
 run = render_letters(renderer, contexts, out / "letters", out / "all.pdf")
 elapsed = time.perf_counter() - started
+sizes = sorted(f.stat().st_size for f in run.files)
 print(json.dumps({"seconds": elapsed, "letters": len(contexts), "files": len(run.files),
-                  "pages": run.pages, "passes": run.passes}))
+                  "pages": run.pages, "passes": run.passes, "file_kb_median":
+                  sizes[len(sizes) // 2] / 1024, "file_kb_max": sizes[-1] / 1024,
+                  "files_mb": sum(sizes) / 2**20}))
 """
 
 BARE = r"""
@@ -115,17 +124,21 @@ def ensure_figures(reps: int) -> tuple[Path, Path]:
     return figures, html
 
 
-def measure(reps: int, repeats: int) -> dict[str, object]:
+def measure(reps: int, repeats: int, cut_only: bool = False) -> dict[str, object]:
     figures, html = ensure_figures(reps)
     css = PROJECT / "templates" / "print.css"
     rows: list[dict[str, object]] = []
     for repeat in range(repeats):
         order = ["salesbook", "bare"] if repeat % 2 == 0 else ["bare", "salesbook"]
+        if cut_only:  # the per-person files as cut before issue 13, fonts not re-subset
+            order.insert(1, "cut-only")
         row: dict[str, object] = {}
         for name in order:
             with tempfile.TemporaryDirectory() as scratch:
-                if name == "salesbook":
-                    done = run_process([sys.executable, "-c", SALESBOOK, str(figures), scratch])
+                if name in ("salesbook", "cut-only"):
+                    done = run_process(
+                        [sys.executable, "-c", SALESBOOK, str(figures), scratch, name]
+                    )
                 else:
                     done = run_process(
                         [
@@ -147,6 +160,16 @@ def measure(reps: int, repeats: int) -> dict[str, object]:
             )
         rows.append(row)
     ratio = [r["salesbook"]["seconds"] / r["bare"]["seconds"] for r in rows]
+    before = (
+        {
+            "ratio": summarize(r["cut-only"]["seconds"] / r["bare"]["seconds"] for r in rows),
+            "file_kb_median": rows[0]["cut-only"]["file_kb_median"],
+            "file_kb_max": rows[0]["cut-only"]["file_kb_max"],
+            "files_mb": rows[0]["cut-only"]["files_mb"],
+        }
+        if cut_only
+        else None
+    )
     ratio_wall = [r["salesbook"]["wall_s"] / r["bare"]["wall_s"] for r in rows]
     letters = rows[0]["salesbook"]["letters"]
     return {
@@ -162,6 +185,10 @@ def measure(reps: int, repeats: int) -> dict[str, object]:
         "bare_ms_per_letter": summarize(r["bare"]["seconds"] * 1000 / letters for r in rows),
         "salesbook_rss_mib": max(r["salesbook"]["maxrss_mib"] for r in rows),
         "bare_rss_mib": max(r["bare"]["maxrss_mib"] for r in rows),
+        "file_kb_median": rows[0]["salesbook"]["file_kb_median"],
+        "file_kb_max": rows[0]["salesbook"]["file_kb_max"],
+        "files_mb": rows[0]["salesbook"]["files_mb"],
+        "cut_only": before,
         "raw": rows,
     }
 
@@ -179,6 +206,20 @@ def markdown(results: list[dict[str, object]]) -> str:
             f"| **{fmt(r['ratio'])}×** | {fmt(r['ratio_wall'])}× | "
             f"{r['salesbook_rss_mib']:.0f} / {r['bare_rss_mib']:.0f} |"
         )
+    lines += [
+        "",
+        "| reps | per-owner files | KB per file: median / max | all files MB | salesbook ÷ bare |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        variants = [("fonts re-subset per file (now)", r)]
+        if r["cut_only"]:
+            variants.append(("cut only, chunk's fonts (before)", r["cut_only"]))
+        for label, v in variants:
+            lines.append(
+                f"| {r['reps']:,} | {label} | {v['file_kb_median']:.0f} / {v['file_kb_max']:.0f} "
+                f"| {v['files_mb']:.1f} | {fmt(v['ratio'])}× |"
+            )
     return "\n".join(lines)
 
 
@@ -186,8 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, nargs="+", default=[1000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--cut-only",
+        action="store_true",
+        help="also time the per-owner files cut without re-subsetting their fonts (before issue 13)",
+    )
     args = parser.parse_args(argv)
-    results = [measure(reps, args.repeats) for reps in args.reps]
+    results = [measure(reps, args.repeats, args.cut_only) for reps in args.reps]
     table = markdown(results)
     print(table)
     for r in results:

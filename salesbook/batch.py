@@ -293,7 +293,7 @@ def _run_staged(
     from salesbook import manifest as manifests
     from salesbook.compute import figures_document, history_rows
     from salesbook.issue_list import write_issue_workbook
-    from salesbook.summary import write_summary
+    from salesbook.summary import summary_name, write_summary
 
     folder = loaded.path
     figures = loaded.compute(period, as_of, working)
@@ -312,10 +312,12 @@ def _run_staged(
     skipped: list[str] = []
 
     clock.stage("workbooks", len(loaded.book.files) + 2)  # inputs, issue list, summary
-    summary = stage / f"汇总-{label}.xlsx"
-    if not reuser.take("summary", figures_key):
-        write_summary(figures, summary)
-        reuser.record("summary", figures_key, [summary])
+    summary = stage / summary_name(label, lang)
+    # an English summary is another product: its key must not let a Chinese run take it over
+    summary_key = figures_key if lang == "zh" else manifests.fingerprint(figures_key, lang)
+    if not reuser.take("summary", summary_key):
+        write_summary(figures, summary, lang)
+        reuser.record("summary", summary_key, [summary])
     clock.advance()
     inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
     fill_issues = fill_workbooks_reusing(
@@ -486,7 +488,7 @@ def render_documents(
         for owner, seq in ledger.letter_numbers(history, period, owners).items():
             numbers[(period, owner)] = seq
     written: list[Path] = []
-    contexts = letter_contexts(document, numbers)
+    contexts = letter_contexts(document, numbers, lang)
     # Letters, then the review and health reports and one appraisal sheet per person.
     progress.stage("documents", len(contexts) + 2 + len(document["figures"].get("people", {})))
     en = lang == "en"

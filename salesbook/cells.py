@@ -38,6 +38,27 @@ STATUS_FILLS = {
     "未达标": RED,
     "未跟进": RED,
 }
+# The same statuses as an English sheet or summary says them (words.py, fill.ADDED_WORDS).
+STATUS_FILLS_EN = {
+    "Ahead": GREEN,
+    "On track": GREEN,
+    "Watch": AMBER,
+    "Behind": RED,
+    "Healthy": GREEN,
+    "Alert": RED,
+    "Excellent": GREEN,
+    "Good": BLUE,
+    "Needs improvement": AMBER,
+    "yes": RED,
+    "met": GREEN,
+    "not met": RED,
+    "no follow-up": RED,
+}
+
+
+def status_fills(lang: str = "zh") -> dict[str, PatternFill]:
+    """The colour of each status word in `lang`: a sheet in English holds English words."""
+    return STATUS_FILLS_EN if lang == "en" else STATUS_FILLS
 
 
 @dataclass(frozen=True)
@@ -94,10 +115,14 @@ def split_gap(gap: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
     return (gap, None) if gap >= 0 else (None, -gap)
 
 
-def incomplete_note(missing: Iterable[str]) -> str | None:
+def incomplete_note(missing: Iterable[str], lang: str = "zh") -> str | None:
     """The review's note on a roll-up that leaves out a member whose actual could not be read."""
     cells = list(missing)
-    return "不完整，未合计：无法读取 " + "、".join(cells) if cells else None
+    if not cells:
+        return None
+    if lang == "en":
+        return "Incomplete, not summed: cannot read " + ", ".join(cells)
+    return "不完整，未合计：无法读取 " + "、".join(cells)
 
 
 def health_lines(figure: IndicatorFigure) -> tuple[Decimal, ...]:

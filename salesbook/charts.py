@@ -167,7 +167,11 @@ def attainment_chart(
         axes.tick_params(axis="y", length=0)
         axes.spines[["top", "right"]].set_visible(False)
         texts = [*labels, target_text, pace_text or ""]
-        return _finish(figure, ("Attainment: " if en else "达成率：") + "、".join(labels), texts)
+        return _finish(
+            figure,
+            ("Attainment: " if en else "达成率：") + (", " if en else "、").join(labels),
+            texts,
+        )
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,7 @@ def trend_chart(series: Sequence[TrendSeries], lang: str = "zh", width_mm: float
             frameon=False,
             fontsize=7,
         )
-        alt = ("Trends: " if en else "趋势：") + "、".join(s.name for s in series)
+        alt = ("Trends: " if en else "趋势：") + (", " if en else "、").join(s.name for s in series)
         return _finish(figure, alt, texts)
 
 

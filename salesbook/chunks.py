@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Protocol
 
 from salesbook.errors import RenderError
 from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
+from salesbook.pdf_fonts import Source as FontSource
+from salesbook.pdf_fonts import resubset_fonts
 from salesbook.render import Renderer
 from salesbook.runner import Task, run_tasks
 
@@ -236,15 +238,18 @@ def page_ranges(document: Any, count: int, end_prefix: str, what: tuple[str, str
 
 def split_pdf(combined: Path, pieces: list[tuple[Path, range, str, str]]) -> list[Path]:
     """Cut `combined` into files: for each (path, pages, bookmark, title), those pages with one
-    bookmark to the first page and the title in the metadata."""
+    bookmark to the first page and the title in the metadata, and fonts cut down to the glyphs
+    of those pages (a one-page letter ~40 KB instead of the chunk's ~400 KB of fonts)."""
     import pypdf
 
     reader = pypdf.PdfReader(combined)
+    fonts: dict[str, FontSource] = {}  # the chunk's fonts, parsed once for all its files
     files = []
     for path, pages, bookmark, title in pieces:
         writer = pypdf.PdfWriter()
         for index in pages:
             writer.add_page(reader.pages[index])
+        resubset_fonts(list(writer.pages), fonts)
         writer.add_outline_item(title=bookmark, page_number=0)
         writer.add_metadata({"/Title": title})
         path.parent.mkdir(parents=True, exist_ok=True)

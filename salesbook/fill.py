@@ -37,7 +37,6 @@ from salesbook.cells import (
     COUNT,
     PERCENT,
     SCORE,
-    STATUS_FILLS,
     attainment_lines,
     displayed,
     health_lines,
@@ -46,6 +45,7 @@ from salesbook.cells import (
     shown_money,
     split_gap,
     split_text,
+    status_fills,
 )
 from salesbook.compute import (
     PACE_LABELS,
@@ -57,7 +57,9 @@ from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
 from salesbook.formulas import reaches_out, scan_sheet, sheet_parts
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import Book, Source
+from salesbook.schemas import GRADES
 from salesbook.sources import READ_MEMORY_BYTES, READ_TIMEOUT_S
+from salesbook.words import labels
 from salesbook.xlsx import (
     FILLS,
     WRAP,
@@ -78,6 +80,72 @@ FILL_TIMEOUT_S = 2 * READ_TIMEOUT_S  # per copy, in a child: openpyxl is ~10x sl
 FILL_MEMORY_BYTES = READ_MEMORY_BYTES
 
 
+# The headers of added columns and the words they hold, as 简 -> (繁, English): what salesbook
+# adds to a copy is in the language of the sheet's own header row (read.header_lang).
+ADDED_WORDS: dict[str, tuple[str, str]] = {
+    "占总体目标": ("佔總體目標", "share of overall target"),
+    "月度目标": ("月度目標", "monthly target"),
+    "按月分解": ("按月分解", "by month"),
+    "周目标": ("週目標", "weekly target"),
+    "日目标(工作日)": ("日目標(工作日)", "daily target (workday)"),
+    "实际完成": ("實際完成", "actual"),
+    "达成率": ("達成率", "attainment"),
+    "差额": ("差額", "shortfall"),
+    "超额": ("超額", "over target"),
+    "时间进度": ("時間進度", "time elapsed"),
+    "进度状态": ("進度狀態", "pace"),
+    "预计期末完成": ("預計期末完成", "projected at period end"),
+    "完成标准判定": ("完成標準判定", "standard met"),
+    "本期计划拜访": ("本期計劃拜訪", "planned visits"),
+    "实际拜访": ("實際拜訪", "visits"),
+    "跟进次数": ("跟進次數", "follow-ups"),
+    "拜访完成率": ("拜訪完成率", "visit rate"),
+    "计划执行": ("計劃執行", "plan status"),
+    "下一步逾期": ("下一步逾期", "next action overdue"),
+    "客户停滞": ("客戶停滯", "customer stalled"),
+    "补录": ("補錄", "backfilled"),
+    "记录不完整": ("記錄不完整", "record incomplete"),
+    "转入公海日期": ("轉入公海日期", "back to the pool on"),
+    "综合评分(100分)": ("綜合評分(100分)", "score (of 100)"),
+    "等级": ("等級", "grade"),
+    "计算达成率": ("計算達成率", "computed attainment"),
+    "计算等级": ("計算等級", "computed grade"),
+    "排名": ("排名", "rank"),
+    "奖项": ("獎項", "awards"),
+    "本期数值": ("本期數值", "value"),
+    "状态": ("狀態", "status"),
+    "趋势": ("趨勢", "trend"),
+    # the words in status columns (coloured by cells.status_fills)
+    "是": ("是", "yes"),
+    "否": ("否", "no"),
+    "达标": ("達標", "met"),
+    "未达标": ("未達標", "not met"),
+    "未跟进": ("未跟進", "no follow-up"),
+    "无数据": ("無數據", "no data"),
+    # the issue sheet
+    "问题清单": ("問題清單", "Issues"),
+    "严重程度": ("嚴重程度", "Severity"),
+    "代码": ("代碼", "Code"),
+    "工作表": ("工作表", "Sheet"),
+    "单元格": ("儲存格", "Cell"),
+    "说明": ("說明", "Message"),
+}
+
+
+def said(word: str, lang: str = "zh") -> str:
+    """A word a status column holds: English in an English sheet, else 简 (as every message)."""
+    return ADDED_WORDS[word][1] if lang == "en" else word
+
+
+def added(word: str, lang: str = "zh", period: str | None = None) -> str:
+    """`word` (简) in `lang` (zh, zh-Hant, en); `period` follows in brackets: 本期数值(2026Q3)."""
+    if lang != "zh":
+        word = ADDED_WORDS[word][lang == "en"]
+    if period is None:
+        return word
+    return f"{word} ({period})" if lang == "en" else f"{word}({period})"
+
+
 @dataclass(frozen=True)
 class Computed:
     """A computed column: header, number format, and the value for a table row position."""
@@ -91,23 +159,24 @@ class Computed:
     lines_of: Callable[[int], tuple[Decimal, ...]] | None = None  # rule lines of a row's value
 
 
-def target_columns(figures: Figures) -> list[Computed]:
+def target_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     by_row: dict[int, TargetFigure] = {f.row: f for f in figures.targets}
+    pace_labels = labels("pace", "en") if lang == "en" else PACE_LABELS
 
     def get(attribute: str) -> Callable[[int], object]:
         return lambda i: getattr(by_row[i], attribute) if i in by_row else None
 
     def pace(i: int) -> object:
         figure = by_row.get(i)
-        return PACE_LABELS.get(figure.pace) if figure and figure.pace else None
+        return pace_labels.get(figure.pace) if figure and figure.pace else None
 
     def standard(i: int) -> object:
         figure = by_row.get(i)
         if not figure or not figure.standard:
             return None
         if figure.standard.met is None:
-            return "无数据"
-        return "达标" if figure.standard.met else "未达标"
+            return said("无数据", lang)
+        return said("达标" if figure.standard.met else "未达标", lang)
 
     def amount(attribute: str) -> Callable[[int], object]:
         def value(i: int) -> object:
@@ -131,8 +200,9 @@ def target_columns(figures: Figures) -> list[Computed]:
         figure = by_row.get(i)
         if figure is None or len(figure.months) < 2:
             return None
+        month = "{}" if lang == "en" else "{}月"
         return " / ".join(
-            f"{label[5:]}月 {split_text(amount, figure.unit, figures.money_unit)}"
+            f"{month.format(label[5:])} {split_text(amount, figure.unit, figures.money_unit)}"
             for label, amount in figure.months
         )
 
@@ -140,25 +210,28 @@ def target_columns(figures: Figures) -> list[Computed]:
         figure = by_row.get(i)
         return attainment_lines(figures, figure) if figure else ()
 
+    def h(word: str) -> str:
+        return added(word, lang)
+
     return [
-        Computed("占总体目标", PERCENT, get("share")),
-        Computed("月度目标", None, amount("monthly"), format_of=format_of),
-        Computed("按月分解", None, months),
-        Computed("周目标", None, amount("weekly"), format_of=format_of),
-        Computed("日目标(工作日)", None, amount("daily"), format_of=format_of),
-        Computed("实际完成", None, amount("actual"), fills="actual", format_of=format_of),
-        Computed("达成率", PERCENT, get("attainment"), lines_of=pace_lines),
+        Computed(h("占总体目标"), PERCENT, get("share")),
+        Computed(h("月度目标"), None, amount("monthly"), format_of=format_of),
+        Computed(h("按月分解"), None, months),
+        Computed(h("周目标"), None, amount("weekly"), format_of=format_of),
+        Computed(h("日目标(工作日)"), None, amount("daily"), format_of=format_of),
+        Computed(h("实际完成"), None, amount("actual"), fills="actual", format_of=format_of),
+        Computed(h("达成率"), PERCENT, get("attainment"), lines_of=pace_lines),
         # a shortfall under 差额 and an over-achievement under 超额, both positive, as the review
-        Computed("差额", None, amount("shortfall"), format_of=format_of),
-        Computed("超额", None, amount("over"), format_of=format_of),
-        Computed("时间进度", PERCENT, get("elapsed")),
-        Computed("进度状态", None, pace, status=True),
-        Computed("预计期末完成", None, amount("projection"), format_of=format_of),
-        Computed("完成标准判定", None, standard, status=True),
+        Computed(h("差额"), None, amount("shortfall"), format_of=format_of),
+        Computed(h("超额"), None, amount("over"), format_of=format_of),
+        Computed(h("时间进度"), PERCENT, get("elapsed")),
+        Computed(h("进度状态"), None, pace, status=True),
+        Computed(h("预计期末完成"), None, amount("projection"), format_of=format_of),
+        Computed(h("完成标准判定"), None, standard, status=True),
     ]
 
 
-def plan_columns(figures: Figures) -> list[Computed]:
+def plan_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     by_row = {p.row: p for p in figures.plans}
 
     def get(attribute: str) -> Callable[[int], object]:
@@ -169,19 +242,19 @@ def plan_columns(figures: Figures) -> list[Computed]:
         if plan is None:
             return None
         if plan.follow_ups == 0:
-            return "未跟进"
-        return "达标" if plan.visits >= plan.planned else "未达标"
+            return said("未跟进", lang)
+        return said("达标" if plan.visits >= plan.planned else "未达标", lang)
 
     return [
-        Computed(f"本期计划拜访({figures.run.period.label})", COUNT, get("planned")),
-        Computed("实际拜访", COUNT, get("visits")),
-        Computed("跟进次数", COUNT, get("follow_ups")),
-        Computed("拜访完成率", PERCENT, get("attainment")),
-        Computed("计划执行", None, status, status=True),
+        Computed(added("本期计划拜访", lang, figures.run.period.label), COUNT, get("planned")),
+        Computed(added("实际拜访", lang), COUNT, get("visits")),
+        Computed(added("跟进次数", lang), COUNT, get("follow_ups")),
+        Computed(added("拜访完成率", lang), PERCENT, get("attainment")),
+        Computed(added("计划执行", lang), None, status, status=True),
     ]
 
 
-def follow_up_columns(figures: Figures) -> list[Computed]:
+def follow_up_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     follow_ups = figures.follow_ups
     overdue = {c.row for c in follow_ups.customers if c.overdue}
     stale = {c.row for c in follow_ups.customers if c.stale}
@@ -189,24 +262,24 @@ def follow_up_columns(figures: Figures) -> list[Computed]:
     incomplete = set(follow_ups.incomplete_rows)
     in_period = set(follow_ups.in_period_rows)
 
+    yes, no = said("是", lang), said("否", lang)
+
     def flag(rows: set[int], only_period: bool = True) -> Callable[[int], object]:
-        return lambda i: (
-            ("是" if i in rows else "否") if not only_period or i in in_period else None
-        )
+        return lambda i: (yes if i in rows else no) if not only_period or i in in_period else None
 
     columns = [
-        Computed("下一步逾期", None, flag(overdue, only_period=False), status=True),
-        Computed("客户停滞", None, flag(stale, only_period=False), status=True),
-        Computed("补录", None, flag(backfilled), status=True),
-        Computed("记录不完整", None, flag(incomplete), status=True),
+        Computed(added("下一步逾期", lang), None, flag(overdue, only_period=False), status=True),
+        Computed(added("客户停滞", lang), None, flag(stale, only_period=False), status=True),
+        Computed(added("补录", lang), None, flag(backfilled), status=True),
+        Computed(added("记录不完整", lang), None, flag(incomplete), status=True),
     ]
     pool = {c.row: c.pool_date for c in follow_ups.customers if c.pool_date}
     if pool:
-        columns.append(Computed("转入公海日期", "yyyy-mm-dd", pool.get))
+        columns.append(Computed(added("转入公海日期", lang), "yyyy-mm-dd", pool.get))
     return columns
 
 
-def appraisal_columns(figures: Figures) -> list[Computed]:
+def appraisal_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     by_row = {p.row: p for p in figures.people.values()}
 
     def get(attribute: str) -> Callable[[int], object]:
@@ -215,21 +288,35 @@ def appraisal_columns(figures: Figures) -> list[Computed]:
     def lines(kind: str) -> Callable[[int], tuple[Decimal, ...]]:
         return lambda i: figures.lines.get(kind, ())
 
+    def h(word: str) -> str:
+        return added(word, lang)
+
+    english = {g.value: g.en for g in GRADES if g.en}
+
+    def grade(i: int) -> object:
+        value = by_row[i].grade if i in by_row else None
+        return english.get(value, value) if lang == "en" and value else value
+
     return [
         Computed(
-            "达成率", PERCENT, get("attainment"), fills="attainment", lines_of=lines("attainment")
+            h("达成率"),
+            PERCENT,
+            get("attainment"),
+            fills="attainment",
+            lines_of=lines("attainment"),
         ),
-        Computed("综合评分(100分)", SCORE, get("score"), fills="score", lines_of=lines("score")),
-        Computed("等级", None, get("grade"), status=True, fills="grade"),
-        Computed("计算达成率", PERCENT, get("attainment"), lines_of=lines("attainment")),
-        Computed("计算等级", None, get("grade"), status=True),
-        Computed("排名", COUNT, get("rank")),
-        Computed("奖项", None, lambda i: "、".join(by_row[i].awards) if i in by_row else None),
+        Computed(h("综合评分(100分)"), SCORE, get("score"), fills="score", lines_of=lines("score")),
+        Computed(h("等级"), None, grade, status=True, fills="grade"),
+        Computed(h("计算达成率"), PERCENT, get("attainment"), lines_of=lines("attainment")),
+        Computed(h("计算等级"), None, grade, status=True),
+        Computed(h("排名"), COUNT, get("rank")),
+        Computed(h("奖项"), None, lambda i: "、".join(by_row[i].awards) if i in by_row else None),
     ]
 
 
-def health_columns(figures: Figures) -> list[Computed]:
+def health_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     by_row = {f.row: f for f in figures.health if f.row is not None}
+    status_labels = labels("status", "en") if lang == "en" else STATUS_LABELS
 
     def value(i: int) -> object:
         figure = by_row.get(i)
@@ -237,7 +324,7 @@ def health_columns(figures: Figures) -> list[Computed]:
 
     def status(i: int) -> object:
         figure = by_row.get(i)
-        return STATUS_LABELS.get(figure.status) if figure and figure.status else None
+        return status_labels.get(figure.status) if figure and figure.status else None
 
     def trend(i: int) -> object:
         figure = by_row.get(i)
@@ -257,18 +344,18 @@ def health_columns(figures: Figures) -> list[Computed]:
 
     return [
         Computed(
-            f"本期数值({figures.run.period.label})",
+            added("本期数值", lang, figures.run.period.label),
             None,
             value,
             format_of=format_of,
             lines_of=lines_of,
         ),
-        Computed("状态", None, status, status=True),
-        Computed("趋势", None, trend),
+        Computed(added("状态", lang), None, status, status=True),
+        Computed(added("趋势", lang), None, trend),
     ]
 
 
-COLUMNS_BY_KIND: dict[str, Callable[[Figures], list[Computed]]] = {
+COLUMNS_BY_KIND: dict[str, Callable[[Figures, str], list[Computed]]] = {
     "target_breakdown": target_columns,
     "follow_up": follow_up_columns,
     "appraisal": appraisal_columns,
@@ -394,10 +481,13 @@ def _fill_workbooks(
                 _fill_sheet(
                     workbook[source.sheet],
                     source,
-                    COLUMNS_BY_KIND[kind](figures),
+                    COLUMNS_BY_KIND[kind](figures, source.lang),
                     [(p, rows[p]) for p in positions],
                 )
-        _issue_sheet(workbook, issues_by_file.get(name, []))
+        sources = by_file.get(name, [])
+        _issue_sheet(
+            workbook, issues_by_file.get(name, []), sources[0][2].lang if sources else "zh"
+        )
         save_workbook(workbook, target, figures.run.as_of)
         written.append(target)
     return written
@@ -480,7 +570,8 @@ def _rebuilt(book: Book, sheets: list[tuple[str, int, Source]]) -> Workbook:
         table = book.tables[kind]
         sheet = workbook.create_sheet(source.sheet[:31])
         for key, column in source.columns.items():
-            set_text(sheet.cell(source.header_row, column + 1), table.schema.column(key).zh)
+            header = table.schema.column(key).header(source.lang)
+            set_text(sheet.cell(source.header_row, column + 1), header)
         frame = table.frame[table.frame["_source"] == index]
         for key, column in source.columns.items():
             for row, value in zip(frame["_row"].tolist(), frame[key].tolist(), strict=True):
@@ -505,6 +596,7 @@ def _write(cell: Cell, value: object) -> None:
 def _fill_sheet(
     sheet: Worksheet, source: Source, columns: list[Computed], rows: list[tuple[int, int]]
 ) -> None:
+    lang = source.lang
     header_row = source.header_row
     next_column = sheet.max_column + 1  # read once: max_column rescans the sheet
     template = sheet.cell(header_row, max(source.columns.values()) + 1)
@@ -545,7 +637,7 @@ def _fill_sheet(
         if computed.status and rows:
             letter = get_column_letter(column)
             area = f"{letter}{header_row + 1}:{letter}{last_row}"
-            for word, fill in STATUS_FILLS.items():
+            for word, fill in status_fills(lang).items():
                 sheet.conditional_formatting.add(
                     area, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
                 )
@@ -553,12 +645,14 @@ def _fill_sheet(
         print_setup(sheet, next_column - 1, max(last_row, sheet.max_row), header_row)
 
 
-def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
-    name = "问题清单"
+def _issue_sheet(workbook: Workbook, issues: Iterable[Issue], lang: str = "zh") -> None:
+    """The issue sheet, in the language of the workbook's headers (messages: en or 简)."""
+    name = added("问题清单", lang)
     while name in workbook.sheetnames:
         name += "_"
     sheet = workbook.create_sheet(name)
-    headers = ("严重程度", "代码", "工作表", "单元格", "说明")
+    headers = tuple(added(word, lang) for word in ("严重程度", "代码", "工作表", "单元格", "说明"))
+    said_in = "en" if lang == "en" else "zh"
     for column, (title, width) in enumerate(zip(headers, (10, 10, 18, 10, 80), strict=True), 1):
         cell = sheet.cell(1, column, title)
         cell.font = Font(bold=True)
@@ -568,11 +662,13 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
     row = 1
     for row, issue in enumerate(issues, start=2):
         loc = issue.location
-        set_text(sheet.cell(row, 1), issue.severity.label())
+        set_text(sheet.cell(row, 1), issue.severity.label(said_in))
         sheet.cell(row, 1).fill = FILLS[issue.severity]
         set_text(sheet.cell(row, 2), issue.code)
         set_text(sheet.cell(row, 3), loc.sheet or "")
-        place = loc.cell or (f"第{loc.row}行" if loc.row else "")
+        place = loc.cell or (
+            ("row {}" if said_in == "en" else "第{}行").format(loc.row) if loc.row else ""
+        )
         cell = sheet.cell(row, 4)
         set_text(cell, place)
         if loc.sheet and loc.sheet in workbook.sheetnames:
@@ -580,9 +676,10 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue]) -> None:
                 f"#'{loc.sheet.replace(chr(39), chr(39) * 2)}'!{loc.cell or f'A{loc.row or 1}'}"
             )
             cell.font = link_font
-        set_text(sheet.cell(row, 5), issue.message())
+        message = issue.message(said_in)
+        set_text(sheet.cell(row, 5), message)
         sheet.cell(row, 5).alignment = WRAP
-        if height := wrapped_height([(issue.message(), 80)]):
+        if height := wrapped_height([(message, 80)]):
             sheet.row_dimensions[row].height = height
     sheet.auto_filter.ref = f"A1:E{max(row, 1)}"
     print_setup(sheet, len(headers), row)

@@ -9,8 +9,8 @@ issue at its cell and blank in the table.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +39,7 @@ from salesbook.values import (
     choice_key,
     clean_text,
     column_letter,
+    header_keys,
     parse_count,
     parse_date,
     parse_measure,
@@ -77,9 +78,31 @@ _BAD_CODES = {
 }
 
 
-def column_names(column: Column) -> dict[str, str]:
-    """A column's name for messages, in both languages."""
-    return {"zh": column.zh, "en": column.en}
+def column_names(column: Column, typed: str | None = None) -> dict[str, str]:
+    """A column's name for messages, in both languages. Chinese ones say the standard header;
+    English ones the header as the file has it (`typed`: the reader looks for that text, not for
+    a name of ours), or the English header when the file has none (a missing column)."""
+    return {"zh": column.zh, "en": typed or column.en}
+
+
+HEADER_LANGS = ("zh", "zh-Hant", "en")  # as Column.header() names them
+
+
+def header_lang(schema: SheetSchema, headers: Mapping[str, str]) -> str:
+    """The language of a sheet's header row: 简 (zh), 繁 (zh-Hant) or en, by the headers that
+    tell them apart (姓名 is both 简 and 繁); a tie or no telling header is zh."""
+    votes: Counter[str] = Counter()
+    for key, typed in headers.items():
+        keys = header_keys(typed)
+        spelled = {lang: header_keys(schema.column(key).header(lang)) for lang in HEADER_LANGS}
+        matched = [lang for lang in HEADER_LANGS if keys & spelled[lang]]
+        if len(matched) == 1:
+            votes[matched[0]] += 1
+        elif not matched and typed.isascii():  # an English alias (follow-up date)
+            votes["en"] += 1
+    if not votes:
+        return "zh"
+    return max(HEADER_LANGS, key=lambda lang: votes[lang])  # first of equals: zh
 
 
 def _choice_lookup(column: Column) -> dict[str, str]:
@@ -96,14 +119,18 @@ def _shown(raw: object) -> str:
 
 
 def parse_column(
-    column: Column, raw: list[object], date1904: bool, report: Callable[[int, str, dict], None]
+    column: Column,
+    raw: list[object],
+    date1904: bool,
+    report: Callable[[int, str, dict], None],
+    typed: str | None = None,
 ) -> list[object]:
     """Raw cells of one column -> parsed values (None when blank or bad); problems go to `report`.
 
     Strings repeat a lot in real logs (owners, channels, dates typed as text), so each distinct
     string is parsed once.
     """
-    names = column_names(column)
+    names = column_names(column, typed)
     kind = column.type
     out: list[object] = []
     append = out.append
@@ -121,7 +148,10 @@ def parse_column(
         return out
     if kind is ColumnType.CHOICE:
         lookup = _choice_lookup(column)
-        allowed = "、".join(c.value for c in column.choices)
+        allowed = {
+            "zh": "、".join(c.value for c in column.choices),
+            "en": ", ".join(c.en or c.value for c in column.choices),
+        }
         for index, value in enumerate(raw):
             text = clean_text(value)
             if not text:
@@ -183,6 +213,8 @@ class Source:
     sheet: str
     header_row: int
     columns: dict[str, int]  # column key -> 0-based sheet column
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> its header as typed
+    lang: str = "zh"  # the header row's language (header_lang): what salesbook adds follows it
 
 
 @dataclass
@@ -304,7 +336,14 @@ def read_folder(
             issues.append(Issue("SB-F005", Location(name)))
         issues += _reaching_issues(name, raw.reaching)
         for sheet in raw.sheets:
-            source = Source(name, printable_name(sheet.name), sheet.header_row, sheet.columns)
+            source = Source(
+                name,
+                printable_name(sheet.name),
+                sheet.header_row,
+                sheet.columns,
+                sheet.headers,
+                header_lang(SHEETS_BY_KIND[sheet.kind], sheet.headers),
+            )
             parsed = _parse_sheet(sheet, source, raw.date1904, issues, bool(raw.reaching))
             blocks.setdefault(sheet.kind, []).append((source, parsed, sheet.rows))
     tables = {kind: _merge(SHEETS_BY_KIND[kind], parts) for kind, parts in blocks.items()}
@@ -367,7 +406,7 @@ def _parse_sheet(
                 "SB-H003",
                 Location(source.file, source.sheet, cell, sheet.header_row),
                 {
-                    "column": column_names(schema.column(key)),
+                    "column": column_names(schema.column(key), sheet.headers.get(key)),
                     "first": f"{column_letter(first)}{sheet.header_row}",
                 },
             )
@@ -400,8 +439,9 @@ def _parse_sheet(
         if column.key not in sheet.cells:
             continue
         encoded = sheet.cells[column.key]
+        typed = sheet.headers.get(column.key)
         bad: list[tuple[int, str, dict]] = []
-        values = parse_column(column, encoded.uniques, date1904, _collect(bad))
+        values = parse_column(column, encoded.uniques, date1904, _collect(bad), typed)
         skip = broken.get(column.key, {})
         for index, code, params in bad:
             for position in np.flatnonzero(encoded.codes == index).tolist():
@@ -411,7 +451,11 @@ def _parse_sheet(
             for position in np.flatnonzero(encoded.blank_mask()).tolist():
                 if position not in skip:
                     issues.append(
-                        Issue("SB-V001", at(column.key, position), {"column": column_names(column)})
+                        Issue(
+                            "SB-V001",
+                            at(column.key, position),
+                            {"column": column_names(column, typed)},
+                        )
                     )
         if column.type is ColumnType.PERSON:
             for index, value in enumerate(values):
@@ -421,7 +465,7 @@ def _parse_sheet(
                             Issue(
                                 "SB-V009",
                                 at(column.key, position),
-                                {"column": column_names(column), "raw": value},
+                                {"column": column_names(column, typed), "raw": value},
                             )
                         )
         lookup = np.empty(len(values) + 1, dtype=object)

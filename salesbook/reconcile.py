@@ -18,7 +18,7 @@ from salesbook.compute.targets import TargetFigure, overall_targets
 from salesbook.config import Config
 from salesbook.issues import Issue
 from salesbook.read import Book
-from salesbook.schemas import REP_ROLE
+from salesbook.schemas import DIMENSION_TYPES, REP_ROLE
 from salesbook.values import Period, choice_key, split_overall
 from salesbook.words import say
 
@@ -62,13 +62,16 @@ def allocation_issues(book: Book, figures: list[TargetFigure]) -> list[Issue]:
                     table.location(members[0].row, "target"),
                     {
                         "overall": members[0].overall,
-                        "kind": kind,
+                        "kind": {"zh": kind, "en": _KIND_EN.get(kind, kind)},
                         "total": plain(total),
                         "amount": plain(abs(difference)),
                     },
                 )
             )
     return issues
+
+
+_KIND_EN = {c.value: (c.en or c.value).lower() for c in DIMENSION_TYPES}  # 区域 -> region
 
 
 def appraisal_issues(

@@ -103,12 +103,12 @@ def environment(dirs: list[Path], lang: str, money_unit: str) -> jinja2.Environm
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=lambda v, places=2: money_text(v, money_unit, places),
-        yuan=lambda v: money_text(v, "元"),
+        money=lambda v, places=2: money_text(v, money_unit, places, lang),
+        yuan=lambda v: money_text(v, "元", lang=lang),
         count=count_text,
         pct=percent_text,
         number=number_text,
-        capital=capital_text,
+        capital=lambda v: capital_text(v, lang),
         date=lambda v: date_text(v, lang),
     )
     env.globals["lang"] = lang

@@ -73,15 +73,19 @@ def score_format(value: Decimal) -> str:
 # --- values as printed in the PDFs ---------------------------------------------------------------
 
 
-def money_text(value: object, unit: str = "元", places: int = 2) -> str:
-    """`"400000"` -> `400,000.00 元` (or `40.00 万元`); None -> an em dash."""
+def money_text(value: object, unit: str = "元", places: int = 2, lang: str = "zh") -> str:
+    """`"400000"` -> `400,000.00 元` (or `40.00 万元`); in English `CNY 400,000.00` (or
+    `CNY 40.00 ×10k`); None -> an em dash."""
     if value in (None, ""):
         return "—"
     amount = Decimal(str(value))
     if unit == "万元":
         amount /= 10_000
     quantum = Decimal(1).scaleb(-places)
-    return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,} {unit}"
+    text = f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,}"
+    if lang == "en":
+        return f"CNY {text} ×10k" if unit == "万元" else f"CNY {text}"
+    return f"{text} {unit}"
 
 
 def count_text(value: object, places: int = 0) -> str:
@@ -111,17 +115,91 @@ def number_text(value: object, lines: Iterable[object] = ()) -> str:
     return f"{shown(Decimal(str(value)), 1, extra)}"
 
 
-def capital_text(value: object) -> str:
-    """Money in capital numerals for contracts: 400000 -> 肆拾万元整 (cn2an, SPEC §2)."""
+def capital_text(value: object, lang: str = "zh") -> str:
+    """Money in capital numerals for contracts: 400000 -> 肆拾万元整 (cn2an, SPEC §2); in English
+    the amount in words: `Four hundred thousand yuan only`."""
     if value in (None, ""):
         return "—"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    if lang == "en":
+        return english_amount(amount)
     import cn2an
 
-    return cn2an.an2cn(str(Decimal(str(value)).quantize(Decimal("0.01"))), "rmb")
+    return cn2an.an2cn(str(amount), "rmb")
+
+
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SCALES = ("", " thousand", " million", " billion", " trillion")
+
+
+def _words_below_thousand(n: int) -> str:
+    hundreds, rest = divmod(n, 100)
+    words = [f"{_ONES[hundreds]} hundred"] if hundreds else []
+    if rest >= 20:
+        tens, ones = divmod(rest, 10)
+        words.append(_TENS[tens] + (f"-{_ONES[ones]}" if ones else ""))
+    elif rest:
+        words.append(_ONES[rest])
+    return " ".join(words)
+
+
+def english_words(n: int) -> str:
+    """A whole number in English words: 133333 -> one hundred thirty-three thousand three
+    hundred thirty-three."""
+    if n == 0:
+        return "zero"
+    groups: list[str] = []
+    scale = 0
+    while n:
+        n, group = divmod(n, 1000)
+        if group:
+            groups.append(_words_below_thousand(group) + _SCALES[min(scale, len(_SCALES) - 1)])
+        scale += 1
+    return " ".join(reversed(groups))
+
+
+def english_amount(amount: Decimal) -> str:
+    """A yuan amount as a contract writes it out: `One hundred thirty-three thousand three
+    hundred thirty-three and 33/100 yuan only`."""
+    sign = "minus " if amount < 0 else ""
+    whole, cents = divmod(abs(amount).quantize(Decimal("0.01")) * 100, 100)
+    text = sign + english_words(int(whole))
+    if cents:
+        text += f" and {int(cents):02d}/100"
+    text = text[0].upper() + text[1:]
+    return f"{text} yuan only"
+
+
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def date_text(value: object, lang: str = "zh") -> str:
     if value in (None, ""):
         return "—"
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return f"{day.year}年{day.month}月{day.day}日" if lang != "en" else day.isoformat()
+    if lang == "en":
+        # 30 Sep 2026: no month/day order to guess; not %b, which follows the locale
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"

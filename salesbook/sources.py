@@ -227,6 +227,7 @@ class RawSheet:
     rows: np.ndarray  # 1-based sheet rows of the data rows
     cells: dict[str, Encoded]  # column key -> raw values, dictionary-encoded, aligned with rows
     broken: dict[str, str] = field(default_factory=dict)  # "H17" -> "formula" or "#DIV/0!"
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> its header as typed
 
 
 @dataclass
@@ -369,6 +370,7 @@ def _scan_grid(
             duplicates=[(k, col0 + a, col0 + b) for k, a, b in duplicates],
             rows=rows,
             cells={key: column.take(keep) for key, column in encoded.items()},
+            headers={key: _clean_cell(str(cells[index])).strip() for key, index in columns.items()},
         )
     return None
 

@@ -18,7 +18,6 @@ from salesbook.cells import (
     COUNT,
     PERCENT,
     SCORE,
-    STATUS_FILLS,
     Lined,
     attainment_lines,
     displayed,
@@ -29,6 +28,7 @@ from salesbook.cells import (
     shown_money,
     split_gap,
     split_text,
+    status_fills,
 )
 from salesbook.compute import (
     PACE_LABELS,
@@ -38,7 +38,9 @@ from salesbook.compute import (
     RollupLevel,
     TargetFigure,
 )
+from salesbook.schemas import GRADES
 from salesbook.values import Threshold
+from salesbook.words import labels, say
 from salesbook.xlsx import (
     WRAP,
     print_setup,
@@ -49,16 +51,123 @@ from salesbook.xlsx import (
     wrapped_height,
 )
 
+# Every sheet title, header and word of the summary, 简 -> English (`--lang en`).
+ENGLISH: dict[str, str] = {
+    "区域达成": "By region",
+    "产品达成": "By product",
+    "个人达成": "By person",
+    "名称": "Name",
+    "责任人": "Owner",
+    "目标": "Target",
+    "实际完成": "Actual",
+    "达成率": "Attainment",
+    "差额": "Shortfall",
+    "超额": "Over target",
+    "时间进度": "Time elapsed",
+    "进度状态": "Pace",
+    "预计期末完成": "Projected at period end",
+    "说明": "Note",
+    "目标分解": "Target split",
+    "指标": "Metric",
+    "维度": "Dimension",
+    "周期": "Period",
+    "单位": "Unit",
+    "按月分解": "By month",
+    "每周": "Weekly",
+    "每工作日": "Per workday",
+    "层级汇总": "Roll-up",
+    "区域 › 小组 › 个人": "Region › team › person",
+    "层级": "Level",
+    "下级目标合计": "Sum of lower targets",
+    "计划执行": "Plans",
+    "负责人": "Owner",
+    "重点客户": "Key customer",
+    "计划周期": "Plan period",
+    "计划拜访": "Planned visits",
+    "实际拜访": "Visits",
+    "跟进次数": "Follow-ups",
+    "拜访完成率": "Visit rate",
+    "跟进纪律": "Follow-up discipline",
+    "区域": "Region",
+    "客户数": "Customers",
+    "拜访": "Visits",
+    "计划内已拜访": "Planned customers visited",
+    "逾期": "Overdue",
+    "停滞": "Stalled",
+    "补录": "Backfilled",
+    "记录完整率": "Complete records",
+    "节点完成率": "Deadlines met",
+    "待重新分配": "To reassign",
+    "客户名称": "Customer",
+    "原负责人": "Former owner",
+    "原因": "Reason",
+    "最近跟进": "Last follow-up",
+    "距今工作日": "Workdays since",
+    "客户阶段": "Stage",
+    "下一步行动": "Next action",
+    "预计完成时间": "Due",
+    "下一步逾期": "Next action overdue",
+    "客户停滞": "Customer stalled",
+    "评估排名": "Ranking",
+    "排名": "Rank",
+    "姓名": "Name",
+    "综合评分": "Score",
+    "等级": "Grade",
+    "奖项": "Awards",
+    "规则": "Rule",
+    "获奖者": "Winners",
+    "健康度": "Health",
+    "本期数值": "Value this period",
+    "健康阈值": "Healthy",
+    "预警阈值": "Alert",
+    "状态": "Status",
+    "改进方向": "To improve",
+    "是": "yes",
+    "否": "no",
+    "小组": "Team",
+    "个人": "Person",
+}
 
-def write_summary(figures: Figures, path: Path) -> None:
+
+def summary_name(period: str, lang: str = "zh") -> str:
+    """The summary workbook's file name: 汇总-2026Q3.xlsx, or summary-2026Q3.xlsx in English."""
+    return f"summary-{period}.xlsx" if lang == "en" else f"汇总-{period}.xlsx"
+
+
+def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
     """汇总-<period>.xlsx: attainment, follow-up discipline, ranking and awards, health.
 
-    Dated by the as-of date, so equal figures give equal bytes."""
+    Dated by the as-of date, so equal figures give equal bytes. `lang` en writes every title,
+    header and word in English (the names and the text typed into the inputs stay as typed)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     period = figures.run.period.label
     unit = figures.money_unit
     money = money_format(unit)
+    en = lang == "en"
+
+    def w(word: str) -> str:
+        return ENGLISH[word] if en else word
+
+    def ws(words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w(word) for word in words)
+
+    pace_labels = labels("pace", "en") if en else PACE_LABELS
+    status_labels = labels("status", "en") if en else STATUS_LABELS
+    reassign_labels = labels("reassign", "en") if en else REASSIGN_LABELS
+    award_names = {a.name: say(f"award.{a.key}", lang) for a in figures.awards}
+    join = ", " if en else "、"
+
+    def table(
+        title: str,
+        headers: tuple[str, ...],
+        rows: list[tuple],
+        formats: tuple[str | None, ...],
+        chart: tuple[str, int, int] | None = None,
+    ) -> None:
+        if chart:
+            chart = (w(chart[0]), chart[1], chart[2])
+        _table(workbook, w(title), ws(headers), rows, formats, chart, lang)
 
     def rate(figure: TargetFigure) -> str:
         return money if figure.unit == "元" else COUNT
@@ -74,15 +183,14 @@ def write_summary(figures: Figures, path: Path) -> None:
                 Lined(f.attainment, attainment_lines(figures, f)),
                 *(shown_money(part, unit) for part in split_gap(f.gap)),
                 f.elapsed,
-                PACE_LABELS.get(f.pace or "", None),
+                pace_labels.get(f.pace or "", None),
                 shown_money(f.projection, unit),
-                incomplete_note(f.missing),
+                incomplete_note(f.missing, lang),
             )
             for f in targets
             if f.dimension_type == kind
         ]
-        _table(
-            workbook,
+        table(
             title,
             (
                 "名称",
@@ -103,8 +211,7 @@ def write_summary(figures: Figures, path: Path) -> None:
         )
     # Every target's split: months add back to the target (money: the last month takes the
     # cents; counts: whole units, the remainder to the earliest months), as the letters print it.
-    _table(
-        workbook,
+    table(
         "目标分解",
         ("指标", "维度", "责任人", "周期", "目标", "单位", "按月分解", "每周", "每工作日"),
         [
@@ -114,8 +221,8 @@ def write_summary(figures: Figures, path: Path) -> None:
                 f.owner,
                 f.period.label,
                 Lined(shown_money(f.target, unit) if f.unit == "元" else f.target, (), rate(f)),
-                (unit if f.unit == "元" else f.unit) or "",
-                "；".join(
+                _unit_name(unit if f.unit == "元" else f.unit, lang),
+                ("; " if en else "；").join(
                     f"{label} {split_text(amount, f.unit, unit)}" for label, amount in f.months
                 ),
                 Lined(shown_money(f.weekly, unit) if f.unit == "元" else f.weekly, (), rate(f)),
@@ -131,13 +238,13 @@ def write_summary(figures: Figures, path: Path) -> None:
         flat.append(
             (
                 "　" * depth + str(level["name"]),
-                level["level"],
+                w(level["level"]),
                 shown_money(level["target"], unit),
                 shown_money(level["children_target"], unit),
                 shown_money(level["actual"], unit),
                 level["attainment"],
                 *(shown_money(part, unit) for part in split_gap(level["gap"])),
-                incomplete_note(level["missing"]),
+                incomplete_note(level["missing"], lang),
             )
         )
         for child in level["children"]:
@@ -145,8 +252,7 @@ def write_summary(figures: Figures, path: Path) -> None:
 
     for region in figures.rollup:
         walk(region, 0)
-    _table(
-        workbook,
+    table(
         "层级汇总",
         (
             "区域 › 小组 › 个人",
@@ -162,8 +268,7 @@ def write_summary(figures: Figures, path: Path) -> None:
         flat,
         (None, None, money, money, money, PERCENT, money, money, None),
     )
-    _table(
-        workbook,
+    table(
         "计划执行",
         ("负责人", "重点客户", "计划周期", "计划拜访", "实际拜访", "跟进次数", "拜访完成率"),
         [
@@ -173,8 +278,7 @@ def write_summary(figures: Figures, path: Path) -> None:
         (None, None, None, COUNT, COUNT, COUNT, PERCENT),
     )
     reps = sorted(figures.follow_ups.reps.values(), key=lambda r: (r.region, r.owner))
-    _table(
-        workbook,
+    table(
         "跟进纪律",
         (
             "负责人",
@@ -211,8 +315,7 @@ def write_summary(figures: Figures, path: Path) -> None:
         chart=("跟进次数", 3, 1) if reps else None,
     )
     # Customers whose owner left or is not on the roster: every one, overdue or not (SPEC §4).
-    _table(
-        workbook,
+    table(
         "待重新分配",
         (
             "客户名称",
@@ -231,23 +334,23 @@ def write_summary(figures: Figures, path: Path) -> None:
             (
                 c.customer,
                 c.owner or "—",
-                REASSIGN_LABELS.get(c.reassign or "", c.reassign),
+                reassign_labels.get(c.reassign or "", c.reassign),
                 c.region,
                 c.last_date,
                 c.idle_days,
                 c.stage,
                 c.next_action,
                 c.due,
-                "是" if c.overdue else "否",
-                "是" if c.stale else "否",
+                w("是" if c.overdue else "否"),
+                w("是" if c.stale else "否"),
             )
             for c in figures.follow_ups.reassign
         ],
         (None, None, None, None, "yyyy-mm-dd", COUNT, None, None, "yyyy-mm-dd", None, None),
     )
     people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
-    _table(
-        workbook,
+    grade_words = {g.value: g.en for g in GRADES if g.en}
+    table(
         "评估排名",
         ("排名", "姓名", "目标", "实际完成", "达成率", "综合评分", "等级", "奖项"),
         [
@@ -258,16 +361,15 @@ def write_summary(figures: Figures, path: Path) -> None:
                 shown_money(p.actual, unit),
                 Lined(p.attainment, figures.lines.get("attainment", ())),
                 Lined(p.score, figures.lines.get("score", ())),
-                p.grade,
-                "、".join(p.awards),
+                grade_words.get(p.grade, p.grade) if en and p.grade else p.grade,
+                join.join(award_names.get(a, a) if en else a for a in p.awards),
             )
             for p in people
         ],
         (COUNT, None, money, money, PERCENT, SCORE, None, None),
         chart=("综合评分", 6, 2) if people else None,
     )
-    _table(
-        workbook,
+    table(
         "奖项",
         ("奖项", "规则", "获奖者", "说明"),
         [
@@ -277,12 +379,20 @@ def write_summary(figures: Figures, path: Path) -> None:
                 "、".join(a.winners) or "—",
                 a.note or "；".join(f"{n}：{why}" for n, why in a.near_misses),
             )
+            if not en or a.words is None
+            else (
+                award_names[a.name],
+                a.words["rule"].text(lang),
+                join.join(a.winners) or "—",
+                a.words["note"].text(lang)
+                if a.words["note"]
+                else "; ".join(f"{n}: {why.text(lang)}" for n, why in a.words["near_misses"]),
+            )
             for a in figures.awards
         ],
         (None, None, None, None),
     )
-    _table(
-        workbook,
+    table(
         "健康度",
         ("维度", "指标", "本期数值", "单位", "健康阈值", "预警阈值", "状态", "改进方向"),
         [
@@ -293,15 +403,22 @@ def write_summary(figures: Figures, path: Path) -> None:
                 h.unit,
                 _threshold(h.healthy),
                 _threshold(h.alert),
-                STATUS_LABELS.get(h.status or "", None),
+                status_labels.get(h.status or "", None),
                 h.improvement if h.status and h.status != "healthy" else None,
             )
             for h in figures.health
         ],
         (None, None, SCORE, None, None, None, None, None),
     )
-    workbook.properties.title = f"销售汇总 {period}"
+    workbook.properties.title = f"Sales summary {period}" if en else f"销售汇总 {period}"
     save_workbook(workbook, path, figures.run.as_of)
+
+
+def _unit_name(unit: str | None, lang: str) -> str:
+    """A target's unit as the summary names it: 元 and 万元 in English are CNY and 10k CNY."""
+    if lang == "en":
+        return {"元": "CNY", "万元": "10k CNY"}.get(unit or "", unit or "")
+    return unit or ""
 
 
 def _threshold(threshold: Threshold | None) -> str | None:
@@ -318,8 +435,10 @@ def _table(
     rows: list[tuple],
     formats: tuple[str | None, ...],
     chart: tuple[str, int, int] | None = None,
+    lang: str = "zh",
 ) -> None:
     sheet = workbook.create_sheet(title)
+    fills = status_fills(lang)
     for column, header in enumerate(headers, start=1):
         cell = sheet.cell(1, column, header)
         cell.font = Font(bold=True)
@@ -334,15 +453,15 @@ def _table(
             set_text(cell, value)
             if number_format and not isinstance(value, str):
                 cell.number_format = number_format
-            if isinstance(value, str) and value in STATUS_FILLS:
-                cell.fill = STATUS_FILLS[value]
+            if isinstance(value, str) and value in fills:
+                cell.fill = fills[value]
     sheet.freeze_panes = "A2"
     last = len(rows) + 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
     _fit_widths(sheet, len(headers), last)
     end = last
     if chart and rows:
-        end = _chart_below(sheet, title, chart, last, len(headers))
+        end = _chart_below(sheet, title, chart, last, len(headers), lang)
     print_setup(sheet, len(headers), end)
 
 
@@ -375,7 +494,12 @@ PAGE_ROWS = 28  # default rows on a landscape A4 page at 100 %: fewer than on an
 
 
 def _chart_below(
-    sheet: Worksheet, title: str, chart: tuple[str, int, int], last: int, columns: int
+    sheet: Worksheet,
+    title: str,
+    chart: tuple[str, int, int],
+    last: int,
+    columns: int,
+    lang: str = "zh",
 ) -> int:
     """The chart under the table, as wide as the table, starting a page of its own unless
     table and chart fit on the first page, so no chart is printed in two halves. A column with
@@ -384,7 +508,12 @@ def _chart_below(
     name, column, categories = chart
     values = [sheet.cell(r, column).value for r in range(2, last + 1)]
     if not any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values):
-        set_text(sheet.cell(last + 2, 1), f"未画「{name}」图：没有一行有{name}的数值。")
+        note = (
+            f"No chart of {name}: no row has a value for it."
+            if lang == "en"
+            else f"未画「{name}」图：没有一行有{name}的数值。"
+        )
+        set_text(sheet.cell(last + 2, 1), note)
         return last + 2
     bar = BarChart()
     bar.title = f"{title} · {name}"

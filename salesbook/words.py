@@ -94,6 +94,17 @@ WORDS: dict[str, Wording] = {
             "is a group, region or product line, not a person",
         ),
         Wording("withheld.unknown", "不在团队名册中", "is not on the roster"),
+        # the letters' clauses when the admin left the defaults (zh = config's letters.* default)
+        Wording(
+            "letter.reward",
+            "完成目标的，按公司销售激励制度发放绩效奖金；超额完成部分另行奖励。",
+            "a bonus under the sales incentive scheme for meeting targets; more above target.",
+        ),
+        Wording(
+            "letter.penalty",
+            "未完成目标的，按差额比例扣减当期绩效奖金，并制定改进计划。",
+            "the bonus is cut in proportion to any shortfall; an improvement plan is made.",
+        ),
     ]
 }
 

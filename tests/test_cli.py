@@ -58,7 +58,8 @@ def test_english_messages(org: Path) -> None:
     _, report = validate_json(org, "--lang", "en")
     issue = next(i for i in report["issues"] if i["code"] == "SB-V006")
     assert issue["location"] == "华南跟进.xlsx › 跟进记录 › D2"
-    assert issue["message"].startswith("'channel': '飞鸽' is not one of the allowed values (电话")
+    # the column as the file heads it, the allowed values as English spells them (issue 13)
+    assert issue["message"].startswith("'沟通方式': '飞鸽' is not one of the allowed values (Phone")
 
 
 def test_text_output_groups_by_file_and_counts(org: Path) -> None:

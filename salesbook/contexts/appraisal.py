@@ -75,7 +75,7 @@ def _phrase(phrase: dict, lang: str) -> str:
 
 def _growth(increase: object, points: object, document: dict, lang: str) -> str:
     """`业绩增量 +12,000.00 元，达成率 +4.8 个百分点` for a line of the 成长进步榜."""
-    amount = "+" + money_text(increase, document["config"].get("money_unit", "元"))
+    amount = "+" + money_text(increase, document["config"].get("money_unit", "元"), lang=lang)
     if points is None:
         return say("award.growth.sales", lang, {"amount": amount})
     gained = shown(Decimal(str(points)), 1, (Decimal(0),))

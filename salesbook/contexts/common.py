@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,25 @@ def choice_text(value: str | None, choices: Iterable[Choice], lang: str) -> str:
             if value == choice.value:
                 return choice.en or value
     return value
+
+
+# Count units typed in Chinese, in English: a count needs no measure word (个, 家, 次).
+UNITS_EN = {"个": "", "家": "", "次": "", "位": "", "名": "", "人": "people", "天": "days"}
+
+
+def unit_text(unit: str | None, lang: str) -> str:
+    """A count's unit as printed after the number; in English a measure word is dropped."""
+    if not unit:
+        return ""
+    return UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
+def missing_text(member: str, lang: str) -> str:
+    """An unreadable member as compute names it, `冯慧平（file › sheet › C5）`, on paper; in
+    English with ASCII brackets."""
+    if lang == "en":
+        member = re.sub(r"（([^（）]*)）$", r" (\1)", member)
+    return on_paper(member, NAME_CHARS * 2)
 
 
 def decimal_or_none(value: object) -> Decimal | None:
@@ -99,7 +119,7 @@ def target_row(target: dict, lang: str, tolerance: Decimal = Decimal(10)) -> Tar
         standard=on_paper(standard.get("text")) or None,
         standard_met=standard.get("met"),
         lines=[elapsed - band, elapsed, elapsed + band] if elapsed is not None else [],
-        missing=[on_paper(m, NAME_CHARS * 2) for m in target.get("missing") or []],
+        missing=[missing_text(m, lang) for m in target.get("missing") or []],
     )
 
 

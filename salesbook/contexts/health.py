@@ -59,8 +59,8 @@ class IndicatorRow:
     improvement: str | None
     source: str | None
     formula: str | None
-    trend: dict[str, str]  # period label -> value as printed
-    series: TrendSeries | None
+    trend: dict[str, str]  # period label -> value as printed, every period the input has
+    series: TrendSeries | None  # periods of one kind only
     source_text: str = ""  # where the value comes from: 指标数据 2026-09, 按工作簿计算
     computed_period: str | None = None  # the computed value's period when the typed row's differs
     computed_text: str | None = None  # the workbooks' value beside a typed one (SB-P009)
@@ -87,27 +87,46 @@ def _period_end(label: str) -> tuple[int, str]:
     return (period.end.toordinal() if period else 10**7), label
 
 
-def _finest(points: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
-    """Leave out a period that finer points already cover (2026Q3 beside 2026-07…09): on one
-    axis it would read as the step after 2026-09."""
-    periods = [(label, _period(label)) for label, _ in points]
+# The kinds of period a trend can hold, widest first: each gets its own table and a chart never
+# puts two kinds on one evenly spaced axis (2026Q2 then 2026-07 would read as one step).
+KINDS = ("year", "quarter", "month", "other")
+KIND_WORDS = {
+    "year": ("按年", "yearly"),
+    "quarter": ("按季度", "quarterly"),
+    "month": ("按月", "monthly"),
+    "other": ("其他周期", "other periods"),
+}
 
-    def covers(outer: Period | None, label: str) -> bool:
-        return outer is not None and any(
-            other != label and inner and outer.start <= inner.start and inner.end <= outer.end
-            for other, inner in periods
-        )
 
-    return [
-        (label, value)
-        for (label, value), (_, period) in zip(points, periods, strict=True)
-        if not covers(period, label)
-    ]
+def _kind(label: str) -> str:
+    period = _period(label)
+    return period.kind if period else "other"
+
+
+def kind_text(kind: str, lang: str) -> str:
+    zh, en = KIND_WORDS[kind]
+    return en if lang == "en" else zh
+
+
+def _chart_points(
+    points: list[tuple[str, Decimal]], run_kind: str | None
+) -> tuple[str, list[tuple[str, Decimal]]] | None:
+    """The points of one kind a trend chart draws: the kind with the most points (two at least);
+    on a tie the run period's kind, then the finer one."""
+    by_kind: dict[str, list[tuple[str, Decimal]]] = {}
+    for label, value in points:
+        by_kind.setdefault(_kind(label), []).append((label, value))
+    candidates = [(kind, kind_points) for kind, kind_points in by_kind.items() if kind != "other"]
+    if not candidates:
+        return None
+    kind, chosen = max(candidates, key=lambda c: (len(c[1]), c[0] == run_kind, KINDS.index(c[0])))
+    return (kind, chosen) if len(chosen) >= 2 else None
 
 
 def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
     rows = []
     period_label = (figures.get("run") or {}).get("period")
+    run_kind = _kind(period_label) if period_label else None
     for item in figures.get("health", []):
         unit = item.get("unit") or ""
         healthy, alert = item.get("healthy"), item.get("alert")
@@ -118,12 +137,16 @@ def indicator_rows(figures: dict, lang: str) -> list[IndicatorRow]:
             if percent
             else unit or next((t["unit"] for t in (healthy, alert) if t and t.get("unit")), "")
         )
-        points = _finest([(label, Decimal(value)) for label, value in item.get("trend", [])])
+        points = [(label, Decimal(value)) for label, value in item.get("trend", [])]
+        chart_points = _chart_points(points, run_kind)
         series = None
-        if len(points) >= 2:
+        if chart_points:
+            kind, drawn = chart_points
             series = TrendSeries(
-                item["name"],
-                points,
+                f"{item['name']} ({kind_text(kind, lang)})"
+                if lang == "en"
+                else f"{item['name']}（{kind_text(kind, lang)}）",
+                drawn,
                 percent,
                 decimal_or_none(healthy["limit"]) if healthy else None,
                 decimal_or_none(alert["limit"]) if alert else None,
@@ -169,8 +192,42 @@ def _source_text(item: dict, lang: str) -> str:
         return ""
     if source == "指标数据":
         label = item.get("source_period") or ""
-        return (f"entered in 指标数据 {label}" if lang == "en" else f"指标数据 {label}").strip()
+        return (f"entered for {label}" if lang == "en" else f"指标数据 {label}").strip()
     return "computed from the workbooks" if lang == "en" else "按工作簿计算"
+
+
+@dataclass
+class TrendGroup:
+    """The trend's periods of one kind (years, quarters or months), printed side by side under
+    the kind's name: a table never runs 2026Q2 straight into 2026-07."""
+
+    kind: str
+    title: str  # 按季度, quarterly
+    labels: list[str]
+
+
+@dataclass
+class TrendTable:
+    groups: list[TrendGroup]  # widest kind first
+    rows: list[tuple[str, list[list[str]]]]  # indicator, its values per group ("—": none typed)
+
+
+def trend_table(indicators: list[IndicatorRow], lang: str) -> TrendTable | None:
+    groups = []
+    for kind in KINDS:
+        labels = sorted(
+            {label for row in indicators for label in row.trend if _kind(label) == kind},
+            key=_period_end,
+        )
+        if labels:  # a column heading: Quarterly; in a chart's title: (quarterly)
+            groups.append(TrendGroup(kind, kind_text(kind, lang).capitalize(), labels))
+    if not groups:
+        return None
+    rows = [
+        (row.name, [[row.trend.get(label, "—") for label in group.labels] for group in groups])
+        for row in indicators
+    ]
+    return TrendTable(groups, rows)
 
 
 @dataclass
@@ -179,7 +236,7 @@ class HealthContext:
     period: str
     as_of: str
     indicators: list[IndicatorRow]
-    trend_labels: list[str]
+    trend: TrendTable | None
     chart: Chart | None
     counts: dict[str, int]  # status label -> indicators
     attention: list[IndicatorRow]  # not healthy: the improvement direction is printed
@@ -189,7 +246,6 @@ class HealthContext:
 
 def health_context(document: dict, lang: str = "zh") -> HealthContext:
     indicators = indicator_rows(document["figures"], lang)
-    labels = sorted({label for row in indicators for label in row.trend}, key=_period_end)
     series = [row.series for row in indicators if row.series]
     counts = {
         _status_label(status, lang): sum(1 for r in indicators if r.status == status)
@@ -200,7 +256,7 @@ def health_context(document: dict, lang: str = "zh") -> HealthContext:
         period=document["period"],
         as_of=document["as_of"],
         indicators=indicators,
-        trend_labels=labels,
+        trend=trend_table(indicators, lang),
         chart=trend_chart(series, lang) if series else None,
         counts=counts,
         attention=[r for r in indicators if r.status in ("watch", "alert")],

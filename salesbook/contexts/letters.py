@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from salesbook.config import number_format_problem
-from salesbook.contexts.common import NAME_CHARS, on_paper
+from salesbook.config import Config, number_format_problem
+from salesbook.contexts.common import NAME_CHARS, choice_text, on_paper, unit_text
 from salesbook.errors import RenderError
+from salesbook.schemas import DIMENSION_TYPES, ROLES
 from salesbook.values import PLACEHOLDER, parse_period
+from salesbook.words import say
 
 
 @dataclass
@@ -17,6 +19,7 @@ class LetterTarget:
     dimension: str
     amount: str  # Decimal as text, as in figures.json
     unit: str | None
+    unit_text: str  # the unit of a count as printed after it ("" for 个 in English)
     share: str | None
     months: list[tuple[str, str]]  # (month label, monthly target)
     quarters: list[tuple[str, str]]  # (quarter label, its months' sum), when it spans quarters
@@ -73,8 +76,17 @@ def letter_owners(document: dict) -> dict[str, list[str]]:
     return dict(owners)
 
 
+def letter_clause(config: dict, name: str, lang: str = "zh") -> str:
+    """The reward or penalty clause (`name`) as printed: the admin's own text as written; the
+    Chinese default, left as it is, in the letter's language."""
+    text = config[f"letter_{name}"]
+    if lang == "en" and text.strip() == getattr(Config, f"letter_{name}"):
+        return say(f"letter.{name}", "en")
+    return text
+
+
 def letter_contexts(
-    document: dict, numbers: dict[tuple[str, str], int] | None = None
+    document: dict, numbers: dict[tuple[str, str], int] | None = None, lang: str = "zh"
 ) -> list[LetterContext]:
     """One context per owner of a target, in order of first appearance; `numbers` maps
     (period, owner) to the document number's sequence (from the history, so it never changes)."""
@@ -100,30 +112,39 @@ def letter_contexts(
                 number=number,
                 company=config["company"],
                 owner=on_paper(owner, NAME_CHARS),
-                role=person.get("role")
-                or ("小组" if any(p.get("group") == owner for p in roster.values()) else ""),
+                role=choice_text(person.get("role"), ROLES, lang)
+                or (
+                    ("Team" if lang == "en" else "小组")
+                    if any(p.get("group") == owner for p in roster.values())
+                    else ""
+                ),
                 region=on_paper(person.get("region", ""), NAME_CHARS),
                 manager=on_paper(person.get("manager", ""), NAME_CHARS),
                 period=label,
                 start=period.start.isoformat(),
                 end=period.end.isoformat(),
-                targets=[_letter_target(t, label) for t in targets],
-                reward=config["letter_reward"],
-                penalty=config["letter_penalty"],
+                targets=[_letter_target(t, lang) for t in targets],
+                reward=letter_clause(config, "reward", lang),
+                penalty=letter_clause(config, "penalty", lang),
                 signing_date=period.start.isoformat(),
             )
         )
     return contexts
 
 
-def _letter_target(target: dict, label: str) -> LetterTarget:
+def _letter_target(target: dict, lang: str) -> LetterTarget:
     # compute's split adds back to the target: the last month takes the cents, counts are whole
     months = [(m, amount) for m, amount in target.get("months") or []]
+    dimension = target.get("dimension") or target.get("name") or ""
+    if lang == "en" and target.get("dimension_type") and target.get("name"):
+        kind = choice_text(target["dimension_type"], DIMENSION_TYPES, lang)
+        dimension = f"{kind}: {target['name']}"  # 区域-华东区域 -> Region: 华东区域
     return LetterTarget(
         metric=target["metric"],
-        dimension=on_paper(target.get("dimension") or target.get("name") or "", NAME_CHARS),
+        dimension=on_paper(dimension, NAME_CHARS),
         amount=target["target"],
         unit=target["unit"],
+        unit_text=unit_text(target["unit"], lang),
         share=target["share"],
         months=months if len(months) > 1 else [],
         quarters=[(q, amount) for q, amount in target.get("quarters") or []],
