@@ -6,7 +6,6 @@ Each check is a small generator over one table; `check_book` runs those whose ta
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from salesbook.values import (
     Quantity,
     Threshold,
     choice_key,
+    indicator_key,
     split_dimension,
     split_overall,
 )
@@ -277,20 +277,16 @@ def check_appraisal(table: Table, context: Context) -> Iterator[Issue]:
 # --- health (SPEC §1.4) ------------------------------------------------------------------------------
 
 
-def _indicator_key(name: str) -> str:
-    return re.sub(r"\(.*?\)", "", choice_key(name))
-
-
 def check_health_data(table: Table, context: Context) -> Iterator[Issue]:
     known: set[str] = set()
     for kind, key in (("health_indicators", "name"), ("health_monitoring", "indicator")):
         other = context.book.table(kind)
         if other is not None:
-            known |= {_indicator_key(n) for n in other.texts(key) if n}
+            known |= {indicator_key(n) for n in other.texts(key) if n}
     if not known:
         return
     for i, name in enumerate(table.texts("indicator")):
-        if name and _indicator_key(name) not in known:
+        if name and indicator_key(name) not in known:
             yield Issue("SB-M001", table.location(i, "indicator"), {"indicator": name})
 
 

@@ -103,6 +103,11 @@ def choice_key(text: str) -> str:
     return header_key(text)
 
 
+def indicator_key(name: str) -> str:
+    """An indicator's name as matched across sheets: `CRM信息完整度(%)` is `CRM信息完整度`."""
+    return re.sub(r"\(.*?\)", "", choice_key(name))
+
+
 # --- numbers ----------------------------------------------------------------------------------------
 
 _CURRENCY = re.compile(r"^(?:RMB|CNY|人民币|¥|￥)\s*|\s*(?:RMB|CNY)$", re.IGNORECASE)

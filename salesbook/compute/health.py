@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +12,13 @@ from salesbook.compute.period import INTERNAL, STAGE_ORDER, WON, RunPeriod, rati
 from salesbook.compute.targets import TargetFigure
 from salesbook.errors import BadValue
 from salesbook.read import Book
-from salesbook.values import Period, Threshold, choice_key, parse_period, parse_threshold
+from salesbook.values import (
+    Period,
+    Threshold,
+    indicator_key,
+    parse_period,
+    parse_threshold,
+)
 
 
 @dataclass
@@ -44,11 +49,6 @@ def status_of(value: Decimal, healthy: Threshold | None, alert: Threshold | None
     if alert is not None and alert.met_by(value):
         return "alert"
     return "watch"
-
-
-def indicator_key(name: str) -> str:
-    """An indicator's name as matched across sheets: `CRM信息完整度(%)` is `CRM信息完整度`."""
-    return re.sub(r"\(.*?\)", "", choice_key(name))
 
 
 def compute_health(

@@ -32,7 +32,6 @@ from salesbook.compute.health import (
     IndicatorFigure,
     compute_health,
     derived_indicators,
-    indicator_key,
 )
 from salesbook.compute.people import People, place_key, roster_people
 from salesbook.compute.period import (
@@ -48,7 +47,7 @@ from salesbook.config import Config
 from salesbook.issues import Issue
 from salesbook.read import Book
 from salesbook.schemas import DONE
-from salesbook.values import Period, Threshold
+from salesbook.values import Period, Threshold, indicator_key
 from salesbook.workdays import WorkCalendar
 
 LEVELS = ("区域", "小组", "产品", "个人")  # levels a whole target is summed at, preferred first
