@@ -110,7 +110,13 @@ def load(
     paths = workbooks_in(folder, refused_only=True) if paths is None else paths
     config, config_issues = load_config(folder)
     config_issues += unused_templates(folder, config) + company_missing(config)
-    book = read_folder(folder, jobs=jobs or os.cpu_count() or 1, progress=progress, paths=paths)
+    book = read_folder(
+        folder,
+        jobs=jobs or os.cpu_count() or 1,
+        progress=progress,
+        paths=paths,
+        options=config.read_options(),
+    )
     return Folder(folder, book, config, config_issues)
 
 

@@ -14,6 +14,7 @@ from salesbook.compute import (
     TargetFigure,
 )
 from salesbook.shown import percent_format, score_format, shown, shown_percent
+from salesbook.words import STATUS_WORDS
 
 PERCENT = "0.0%"
 MONEY = "#,##0.00"
@@ -23,6 +24,7 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 AMBER = PatternFill("solid", fgColor="FFEB9C")
 RED = PatternFill("solid", fgColor="FFC7CE")
 BLUE = PatternFill("solid", fgColor="DDEBF7")
+# The colour of each status word (简); its 繁 and English forms come from words.STATUS_WORDS.
 STATUS_FILLS = {
     "领先": GREEN,
     "正常": GREEN,
@@ -38,27 +40,13 @@ STATUS_FILLS = {
     "未达标": RED,
     "未跟进": RED,
 }
-# The same statuses as an English sheet or summary says them (words.py, fill.ADDED_WORDS).
-STATUS_FILLS_EN = {
-    "Ahead": GREEN,
-    "On track": GREEN,
-    "Watch": AMBER,
-    "Behind": RED,
-    "Healthy": GREEN,
-    "Alert": RED,
-    "Excellent": GREEN,
-    "Good": BLUE,
-    "Needs improvement": AMBER,
-    "yes": RED,
-    "met": GREEN,
-    "not met": RED,
-    "no follow-up": RED,
-}
+STATUS_FILLS_HANT = {STATUS_WORDS[word][0]: fill for word, fill in STATUS_FILLS.items()}
+STATUS_FILLS_EN = {STATUS_WORDS[word][1]: fill for word, fill in STATUS_FILLS.items()}
 
 
 def status_fills(lang: str = "zh") -> dict[str, PatternFill]:
-    """The colour of each status word in `lang`: a sheet in English holds English words."""
-    return STATUS_FILLS_EN if lang == "en" else STATUS_FILLS
+    """The colour of each status word in `lang` (zh, zh-Hant, en): a sheet holds its own words."""
+    return {"en": STATUS_FILLS_EN, "zh-Hant": STATUS_FILLS_HANT}.get(lang, STATUS_FILLS)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from salesbook.issues import Issue, Severity
-from salesbook.read import Book, Table
+from salesbook.read import Book, Table, column_names
 from salesbook.schemas import ACTIVE, DONE, REP_ROLE, REVIEW_CATEGORIES
 from salesbook.values import (
     PLACEHOLDER,
@@ -19,6 +20,7 @@ from salesbook.values import (
     Quantity,
     Threshold,
     choice_key,
+    completion_label,
     indicator_key,
     split_dimension,
     split_overall,
@@ -152,17 +154,20 @@ def check_breakdown(table: Table, context: Context) -> Iterator[Issue]:
 
 
 def individual_target_names(book: Book) -> set[str]:
-    """Everyone with an individual target: named in a `个人-…` dimension, or owning one."""
+    """Everyone with an individual target: named in a `个人-…` dimension, or owning one, or
+    in a target-completion export."""
     table = book.table("target_breakdown")
     names: set[str] = set()
-    if table is None:
-        return names
-    for dimension, owner in zip(table.texts("dimension"), table.texts("owner"), strict=True):
+    rows = zip(table.texts("dimension"), table.texts("owner"), strict=True) if table else ()
+    for dimension, owner in rows:
         split = split_dimension(dimension) if dimension else None
         if split and split[0] == "个人":
             names.add(split[1])
             if owner:
                 names.add(owner)
+    export = book.table("target_completion")  # a CRM's per-person targets count as well
+    if export is not None:
+        names |= {n for n in export.texts("name") if n}
     return names
 
 
@@ -222,14 +227,19 @@ def check_follow_ups(table: Table, context: Context) -> Iterator[Issue]:
                 )
         if entered is not None and entered > today:
             yield Issue("SB-U002", table.location(i, "entered"), {"date": entered, "today": today})
-        if (
-            owner
-            and context.has_roster
-            and owner not in context.people
-            and not PLACEHOLDER.match(owner)
-        ):
+        if off_roster(owner, context):
             yield Issue("SB-U004", table.location(i, "owner"), {"person": owner})
     yield from _duplicates(table, ("customer", "owner", "date", "summary"), "SB-U005", "customer")
+
+
+def off_roster(owner: str | None, context: Context) -> bool:
+    """An owner a roster exists for but does not name (a placeholder is SB-V009's)."""
+    return bool(
+        owner
+        and context.has_roster
+        and owner not in context.people
+        and not PLACEHOLDER.match(owner)
+    )
 
 
 def _duplicates(table: Table, keys: tuple[str, ...], code: str, at: str) -> Iterator[Issue]:
@@ -353,6 +363,117 @@ def check_sales_plan(table: Table, context: Context) -> Iterator[Issue]:
             yield Issue("SB-U004", table.location(i, "owner"), {"person": owner})
 
 
+# --- a CRM's target-completion export (issue 14) ----------------------------------------------------
+
+COMPLETION_LABELS = "一月…十二月、1月…12月、第一季度…第四季度、Q1…Q4、全年"
+RATE_SLACK = Decimal("0.00005")  # 完成率 is written rounded to 0.01 points
+
+
+def completion_months(label: tuple[str, int]) -> range:
+    """The months a subtotal row of the export adds up (第三季度: 7–9, 全年: 1–12)."""
+    kind, number = label
+    if kind == "quarter":
+        return range(3 * number - 2, 3 * number + 1)
+    return range(1, 13) if kind == "year" else range(number, number + 1)
+
+
+def check_target_completion(table: Table, context: Context) -> Iterator[Issue]:
+    """V006: a 月份 that is neither a month nor a subtotal (the row is not used). T015: a
+    subtotal row (第N季度, 全年) whose 目标 or 完成 is not the sum of its months, exactly; a
+    完成率 that is not 完成/目标 beyond its rounding to 0.01 points."""
+    names, labels = table.texts("name"), table.texts("month")
+    targets, actuals, rates = (table.decimals(k) for k in ("target", "actual", "rate"))
+    month_column = column_names(table.schema.column("month"))
+    months: dict[str, dict[str, dict[int, Decimal]]] = {}  # person -> column -> month -> value
+    subtotals: list[tuple[int, str, tuple[str, int]]] = []
+    for i, (name, text) in enumerate(zip(names, labels, strict=True)):
+        if text is None:
+            continue  # required: reported by the reader
+        label = completion_label(text)
+        if label is None:
+            yield Issue(
+                "SB-V006",
+                table.location(i, "month"),
+                {"column": month_column, "raw": text, "allowed": COMPLETION_LABELS},
+            )
+            continue
+        target, actual, rate = targets[i], actuals[i], rates[i]
+        if rate is not None and target and actual is not None:
+            expected = actual / target
+            if abs(rate - expected) > RATE_SLACK:
+                yield _completion_issue(
+                    table, i, "rate", name, text, pct_points(rate), pct_points(expected), "rate"
+                )
+        if not name:
+            continue
+        if label[0] == "month":
+            person = months.setdefault(name, {"target": {}, "actual": {}})
+            for key, value in (("target", target), ("actual", actual)):
+                if value is not None:
+                    person[key].setdefault(label[1], value)
+        else:
+            subtotals.append((i, name, label))
+    for i, name, label in subtotals:
+        for key, found in (("target", targets[i]), ("actual", actuals[i])):
+            values = months.get(name, {}).get(key, {})
+            wanted = completion_months(label)
+            if found is None or any(m not in values for m in wanted):
+                continue  # a month missing: nothing sound to compare with
+            expected = sum((values[m] for m in wanted), Decimal(0))
+            if found != expected:
+                yield _completion_issue(
+                    table, i, key, name, labels[i], _plain(found), _plain(expected), "sum"
+                )
+
+
+_BASIS = {
+    "sum": {"zh": "所含各月之和", "en": "the sum of its months"},
+    "rate": {"zh": "完成÷目标", "en": "actual ÷ target"},
+}
+
+
+def _completion_issue(
+    table: Table,
+    i: int,
+    key: str,
+    person: str | None,
+    label: str | None,
+    found: str,
+    expected: str,
+    basis: str,
+) -> Issue:
+    return Issue(
+        "SB-T015",
+        table.location(i, key),
+        {
+            "person": person or "—",
+            "label": label or "",
+            "column": column_names(table.schema.column(key)),
+            "found": found,
+            "expected": expected,
+            "basis": _BASIS[basis],
+        },
+    )
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():,f}"
+
+
+def pct_points(ratio: Decimal) -> str:
+    """A ratio as the export writes 完成率: points to two places (0.855 -> 85.50%)."""
+    return f"{(ratio * 100).quantize(Decimal('0.01'))}%"
+
+
+def check_opportunities(table: Table, context: Context) -> Iterator[Issue]:
+    """An opportunity list (商机): owners as in the follow-up log (SB-U004); one opportunity listed
+    twice (two exports in the folder) counts once (SB-U007), its amount not added twice."""
+    for i, owner in enumerate(table.texts("owner")):
+        if off_roster(owner, context):
+            yield Issue("SB-U004", table.location(i, "owner"), {"person": owner})
+    yield from _duplicates(table, ("customer", "name"), "SB-U007", "name")
+
+
 CHECKS: tuple[tuple[str, Callable[[Table, Context], Iterator[Issue]]], ...] = (
     ("target_overall", check_overall_targets),
     ("target_breakdown", check_breakdown),
@@ -363,6 +484,8 @@ CHECKS: tuple[tuple[str, Callable[[Table, Context], Iterator[Issue]]], ...] = (
     ("health_monitoring", check_monitoring),
     ("review_items", check_review_items),
     ("sales_plan", check_sales_plan),
+    ("opportunity", check_opportunities),
+    ("target_completion", check_target_completion),
 )
 
 

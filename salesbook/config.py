@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from salesbook.issues import Issue, Location
+from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, ReadOptions
+from salesbook.values import choice_key, header_key
 
 CONFIG_NAME = "salesbook.toml"
 T = TypeVar("T", str, int, bool, Decimal)  # the types a setting can have
@@ -273,7 +275,29 @@ class Config:
         "Penalty clause of the letters",
         max_length=2000,
     )
+    us_dates: bool = setting(
+        "read.us_dates",
+        False,
+        "导出文件中 9/3/2026 这样的日期按美式 月/日/年 读（否则这样的日期报错，不猜）",
+        "Read dates like 9/3/2026 as US month/day/year (otherwise such dates are an error, "
+        "never guessed)",
+    )
+    completion_year: int = setting(
+        "read.completion_year",
+        0,
+        "目标完成情况导出（只有一月…十二月、没有年份）属于哪一年；0 表示按本次运行的周期",
+        "The year of a target-completion export (months only, no year); 0: the run's period",
+        span=(0, 2100),
+    )
+    # `[columns.<kind>]` and `[values.<column>]`: headers and values the admin maps (see
+    # mappings()); folded keys, as ReadOptions takes them.
+    header_map: tuple[tuple[str, str, str], ...] = ()
+    value_map: tuple[tuple[str, str, str], ...] = ()
     source: str | None = None  # the file read, for messages and the manifest (not a setting)
+
+    def read_options(self) -> ReadOptions:
+        """What the reader needs of the settings: mapped headers and values, the date order."""
+        return ReadOptions(self.header_map, self.value_map, self.us_dates)
 
     def template_folder(self, folder: Path) -> Path | None:
         """The template folder the `templates` setting names (already checked), if any."""
@@ -398,6 +422,16 @@ def _line_of(text: str, dotted: str) -> int | None:
     return None
 
 
+def _table_line(text: str, dotted: str) -> int | None:
+    """The line of a `[table]` header, for an issue about the whole table."""
+    wanted = _key_parts(dotted)
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[\s*([^\[\]]+?)\s*\]", line)
+        if header and _key_parts(header.group(1)) == wanted:
+            return number
+    return None
+
+
 def _shown(value: object) -> str:
     """A raw value short enough for a message."""
     text = str(value)
@@ -432,6 +466,9 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
         ]
     issues: list[Issue] = []
     changes: dict[str, Any] = {}  # Config attribute -> a value of its setting's type
+    headers, values, mapping_issues = mappings(data, text)
+    issues += mapping_issues
+    changes["header_map"], changes["value_map"] = headers, values
     weights = dict(config.weights)
     rows: dict[str, int | None] = {}
 
@@ -482,6 +519,108 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
             }
             invalid(key, data["grades"][key.split(".")[1]], rule, SETTINGS_BY_KEY[key].default)
     return replace(config, **changes, weights=weights, source=str(path)), issues
+
+
+MAPPING_TABLES = ("columns", "values")  # salesbook.toml tables of the admin's own names
+_CHOICE_COLUMNS: dict[str, list[Column]] = {}  # 状态 is a roster's and a review item's
+for _schema in SHEETS:
+    for _column in _schema.columns:
+        if _column.type is ColumnType.CHOICE:
+            _CHOICE_COLUMNS.setdefault(_column.key, []).append(_column)
+
+
+def mappings(
+    data: dict[str, Any], text: str
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...], list[Issue]]:
+    """`[columns.<kind>] "拜访日期" = "date"` and `[values.<column>] "饭局聚会" = "上门拜访"`,
+    taken out of `data`, checked and folded; each one that cannot be used is SB-C006 at its line.
+
+    A column is named by its key (date) or any of its headers (跟进日期); a value by any
+    spelling of an allowed value of that column (上门拜访, Visit)."""
+    headers: list[tuple[str, str, str]] = []
+    values: list[tuple[str, str, str]] = []
+    issues: list[Issue] = []
+
+    def refuse(key: str, raw: object, zh: str, en: str) -> None:
+        where = Location(CONFIG_NAME, row=_line_of(text, key) or _table_line(text, key))
+        issues.append(
+            Issue("SB-C006", where, {"key": key, "raw": _shown(raw), "rule": {"zh": zh, "en": en}})
+        )
+
+    for table in MAPPING_TABLES:
+        section = data.pop(table, None)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            refuse(
+                table,
+                section,
+                "应为表，如 [columns.follow_up]",
+                "must be a table, e.g. [columns.follow_up]",
+            )
+            continue
+        for group, entries in section.items():
+            dotted = f"{table}.{group}"
+            if not isinstance(entries, dict):
+                refuse(dotted, entries, "应为表", "must be a table")
+                continue
+            if table == "columns" and group not in SHEETS_BY_KIND:
+                kinds = "、".join(SHEETS_BY_KIND)
+                refuse(
+                    dotted, group, f"没有这种表，可用：{kinds}", f"no such kind; use one of {kinds}"
+                )
+                continue
+            if table == "values" and group not in _CHOICE_COLUMNS:
+                names = "、".join(_CHOICE_COLUMNS)
+                refuse(
+                    dotted,
+                    group,
+                    f"没有这个可选值列，可用：{names}",
+                    f"no such column of choices; use one of {names}",
+                )
+                continue
+            for name, target in entries.items():
+                key = f"{dotted}.{name}"
+                if not isinstance(target, str) or not name.strip():
+                    refuse(key, target, "应为文字（加引号）", "must be text in quotes")
+                elif table == "columns":
+                    column = _column_named(group, target)
+                    if column is None:
+                        refuse(key, target, f"「{group}」没有这一列", f"{group} has no such column")
+                    else:
+                        headers.append((group, header_key(name), column))
+                else:
+                    value = _value_named(group, target)
+                    if value is None:
+                        allowed = "、".join(
+                            dict.fromkeys(
+                                c.value for column in _CHOICE_COLUMNS[group] for c in column.choices
+                            )
+                        )
+                        refuse(
+                            key, target, f"只能对应到：{allowed}", f"must map to one of {allowed}"
+                        )
+                    else:
+                        values.append((group, choice_key(name), value))
+    return tuple(headers), tuple(values), issues
+
+
+def _column_named(kind: str, name: str) -> str | None:
+    """The key of the column of `kind` that `name` names: its key or one of its headers."""
+    wanted = header_key(name)
+    for column in SHEETS_BY_KIND[kind].columns:
+        if wanted == column.key or wanted in {header_key(h) for h in column.headers()}:
+            return column.key
+    return None
+
+
+def _value_named(column_key: str, name: str) -> str | None:
+    wanted = choice_key(name)
+    for column in _CHOICE_COLUMNS[column_key]:
+        for choice in column.choices:
+            if wanted in {choice_key(s) for s in choice.spellings()}:
+                return choice.value
+    return None
 
 
 def _check_template_folder(folder: Path, value: str) -> None:
@@ -549,6 +688,15 @@ def commented_toml(company: str | None = None) -> str:
             continue
         value = company if setting.key == "company" else setting.default
         lines.append(f"{key} = {_toml_value(value)}")
+    lines += [
+        "",
+        "# 从 CRM 导出的表：表头或取值叫法不同时在这里对应（见 README「从 CRM 导出」）",
+        "# Exports whose headers or values are named differently: map them here",
+        "# [columns.follow_up]",
+        '# "拜访日期" = "date"',
+        "# [values.channel]",
+        '# "饭局聚会" = "上门拜访"',
+    ]
     return "\n".join(lines).strip() + "\n"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from salesbook.config import SETTINGS
 from salesbook.issues import code_table
-from salesbook.schemas import WORKBOOKS
+from salesbook.schemas import CHANNELS, EXPORTS, FOLLOW_UP, STAGES, WORKBOOKS, Choice
 
 
 def kinds_table() -> str:
@@ -19,6 +19,31 @@ def kinds_table() -> str:
             columns = "、".join(f"{c.zh}{'*' if c.required else ''}" for c in sheet.columns)
             lines.append(f"- **{workbook.zh}** › {sheet.zh} ({sheet.en}): {columns}")
     return "\n".join(lines)
+
+
+def crm_table() -> str:
+    """The headers and values CRMs export that are read as they are: each column's other names
+    (besides its 简/繁/EN header), the export kinds, and the channel and stage spellings."""
+    lines = []
+    for kind in (FOLLOW_UP, *(s for w in EXPORTS for s in w.sheets)):
+        lines.append(f"- **{kind.zh}** ({kind.en}, `[columns.{kind.kind}]`):")
+        for column in kind.columns:
+            others = (*column.preferred, *column.aliases)
+            shown = "、".join(others) if others else "—"
+            lines.append(
+                f"  - {column.zh}{'*' if column.required else ''} (`{column.key}`) ← {shown}"
+            )
+    for name, choices in (
+        ("沟通方式 (`[values.channel]`)", CHANNELS),
+        ("阶段 (`[values.stage]`)", STAGES),
+    ):
+        lines.append(f"- **{name}**: " + "；".join(_spellings(c) for c in choices))
+    return "\n".join(lines)
+
+
+def _spellings(choice: Choice) -> str:
+    others = [s for s in choice.spellings() if s != choice.value]
+    return f"{choice.value} ← {'、'.join(others)}" if others else choice.value
 
 
 def settings_table() -> str:
@@ -35,6 +60,7 @@ def settings_table() -> str:
 
 SECTIONS: dict[str, Callable[[], str]] = {
     "codes": code_table,
+    "crm": crm_table,
     "kinds": kinds_table,
     "settings": settings_table,
 }

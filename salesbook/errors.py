@@ -24,3 +24,15 @@ class RenderError(SalesbookError):
 
 class BadValue(ValueError):
     """The value cannot be read as the expected type."""
+
+
+class ForeignCurrency(BadValue):
+    """An amount in another currency ($, USD, €…): never read as yuan."""
+
+    def __init__(self, value: object, currency: str) -> None:
+        super().__init__(value)
+        self.currency = currency
+
+
+class AmbiguousDate(BadValue):
+    """A slashed date (9/3/2026) whose month/day order only a setting can tell."""

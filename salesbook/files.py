@@ -60,6 +60,7 @@ def sha256(path: Path) -> str:
 STAGING_SUFFIX = ".salesbook-staging"
 MARKERS = ("manifest.json", "salesbook.log", "问题清单")  # what outputs salesbook made hold
 # (问题清单/ is what `salesbook watch` writes into an output before its first run)
+LIVE_EN = "Issues"  # what `watch --lang en` writes there instead (manifest.LIVE_EN)
 
 
 def real_output(output: Path) -> Path:
@@ -95,7 +96,21 @@ def _is_salesbook_output(folder: Path) -> bool:
         names = {entry.name for entry in os.scandir(folder)}
     except OSError:
         return False
-    return not names or any(marker in names for marker in MARKERS)
+    return (
+        not names
+        or any(marker in names for marker in MARKERS)
+        or (names == {LIVE_EN} and _only_issue_lists(folder / LIVE_EN))
+    )
+
+
+def _only_issue_lists(folder: Path) -> bool:
+    """An output the English watcher wrote before a first run: nothing but Issues/ holding
+    .xlsx lists. "Issues" is a common name, so a folder of one's own is never taken for it."""
+    try:
+        entries = list(folder.rglob("*"))
+    except OSError:
+        return False
+    return folder.is_dir() and all(p.is_dir() or p.suffix.lower() == ".xlsx" for p in entries)
 
 
 @contextmanager

@@ -48,8 +48,6 @@ from salesbook.cells import (
     status_fills,
 )
 from salesbook.compute import (
-    PACE_LABELS,
-    STATUS_LABELS,
     Figures,
     TargetFigure,
 )
@@ -57,9 +55,9 @@ from salesbook.files import RESERVED_NAMES, UNSAFE_IN_NAMES
 from salesbook.formulas import reaches_out, scan_sheet, sheet_parts
 from salesbook.issues import Issue, Location, Severity
 from salesbook.read import Book, Source
-from salesbook.schemas import GRADES
 from salesbook.sources import READ_MEMORY_BYTES, READ_TIMEOUT_S
-from salesbook.words import labels
+from salesbook.values import traditional
+from salesbook.words import labels, say, status_word
 from salesbook.xlsx import (
     FILLS,
     WRAP,
@@ -80,8 +78,9 @@ FILL_TIMEOUT_S = 2 * READ_TIMEOUT_S  # per copy, in a child: openpyxl is ~10x sl
 FILL_MEMORY_BYTES = READ_MEMORY_BYTES
 
 
-# The headers of added columns and the words they hold, as 简 -> (繁, English): what salesbook
-# adds to a copy is in the language of the sheet's own header row (read.header_lang).
+# The headers of added columns and of the issue sheet, as 简 -> (繁, English): what salesbook
+# adds to a copy is in the language of the sheet's own header row (read.header_lang). The words
+# status columns hold are words.STATUS_WORDS; any other text is converted by OpenCC (in_lang).
 ADDED_WORDS: dict[str, tuple[str, str]] = {
     "占总体目标": ("佔總體目標", "share of overall target"),
     "月度目标": ("月度目標", "monthly target"),
@@ -115,13 +114,6 @@ ADDED_WORDS: dict[str, tuple[str, str]] = {
     "本期数值": ("本期數值", "value"),
     "状态": ("狀態", "status"),
     "趋势": ("趨勢", "trend"),
-    # the words in status columns (coloured by cells.status_fills)
-    "是": ("是", "yes"),
-    "否": ("否", "no"),
-    "达标": ("達標", "met"),
-    "未达标": ("未達標", "not met"),
-    "未跟进": ("未跟進", "no follow-up"),
-    "无数据": ("無數據", "no data"),
     # the issue sheet
     "问题清单": ("問題清單", "Issues"),
     "严重程度": ("嚴重程度", "Severity"),
@@ -133,8 +125,14 @@ ADDED_WORDS: dict[str, tuple[str, str]] = {
 
 
 def said(word: str, lang: str = "zh") -> str:
-    """A word a status column holds: English in an English sheet, else 简 (as every message)."""
-    return ADDED_WORDS[word][1] if lang == "en" else word
+    """A word a status column holds (words.STATUS_WORDS) in the sheet's language."""
+    return status_word(word, lang)
+
+
+def in_lang(text: str, lang: str = "zh") -> str:
+    """Text salesbook made in 简 (a message, a trend, a month split) as a sheet in `lang` holds
+    it: 繁 in a Traditional sheet (OpenCC), else as it is."""
+    return traditional(text) if lang == "zh-Hant" else text
 
 
 def added(word: str, lang: str = "zh", period: str | None = None) -> str:
@@ -160,8 +158,10 @@ class Computed:
 
 
 def target_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
-    by_row: dict[int, TargetFigure] = {f.row: f for f in figures.targets}
-    pace_labels = labels("pace", "en") if lang == "en" else PACE_LABELS
+    # Only the breakdown's own rows: a figure from a target-completion export has none (row
+    # None) and is never written into a breakdown row.
+    by_row: dict[int, TargetFigure] = {f.row: f for f in figures.targets if f.row is not None}
+    pace_labels = labels("pace", lang)
 
     def get(attribute: str) -> Callable[[int], object]:
         return lambda i: getattr(by_row[i], attribute) if i in by_row else None
@@ -201,9 +201,12 @@ def target_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
         if figure is None or len(figure.months) < 2:
             return None
         month = "{}" if lang == "en" else "{}月"
-        return " / ".join(
-            f"{month.format(label[5:])} {split_text(amount, figure.unit, figures.money_unit)}"
-            for label, amount in figure.months
+        return in_lang(
+            " / ".join(
+                f"{month.format(label[5:])} {split_text(amount, figure.unit, figures.money_unit)}"
+                for label, amount in figure.months
+            ),
+            lang,
         )
 
     def pace_lines(i: int) -> tuple[Decimal, ...]:
@@ -291,11 +294,17 @@ def appraisal_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     def h(word: str) -> str:
         return added(word, lang)
 
-    english = {g.value: g.en for g in GRADES if g.en}
+    award_names = {a.name: say(f"award.{a.key}", lang) for a in figures.awards}
+    join = ", " if lang == "en" else "、"
 
     def grade(i: int) -> object:
         value = by_row[i].grade if i in by_row else None
-        return english.get(value, value) if lang == "en" and value else value
+        return said(value, lang) if value else value
+
+    def awards(i: int) -> object:
+        if i not in by_row:
+            return None
+        return join.join(award_names.get(a, a) for a in by_row[i].awards)
 
     return [
         Computed(
@@ -310,13 +319,13 @@ def appraisal_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
         Computed(h("计算达成率"), PERCENT, get("attainment"), lines_of=lines("attainment")),
         Computed(h("计算等级"), None, grade, status=True),
         Computed(h("排名"), COUNT, get("rank")),
-        Computed(h("奖项"), None, lambda i: "、".join(by_row[i].awards) if i in by_row else None),
+        Computed(h("奖项"), None, awards),
     ]
 
 
 def health_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
     by_row = {f.row: f for f in figures.health if f.row is not None}
-    status_labels = labels("status", "en") if lang == "en" else STATUS_LABELS
+    status_labels = labels("status", lang)
 
     def value(i: int) -> object:
         figure = by_row.get(i)
@@ -330,9 +339,8 @@ def health_columns(figures: Figures, lang: str = "zh") -> list[Computed]:
         figure = by_row.get(i)
         if not figure or not figure.trend:
             return None
-        return " → ".join(
-            f"{label} {measure_text(v, figure.unit)}" for label, v in figure.trend[-4:]
-        )
+        shown = (f"{label} {measure_text(v, figure.unit)}" for label, v in figure.trend[-4:])
+        return in_lang(" → ".join(shown), lang)
 
     def format_of(i: int) -> str | None:
         figure = by_row.get(i)
@@ -646,7 +654,8 @@ def _fill_sheet(
 
 
 def _issue_sheet(workbook: Workbook, issues: Iterable[Issue], lang: str = "zh") -> None:
-    """The issue sheet, in the language of the workbook's headers (messages: en or 简)."""
+    """The issue sheet, in the language of the workbook's headers: en, 简, or 繁 (the 简
+    severity words and messages converted by OpenCC)."""
     name = added("问题清单", lang)
     while name in workbook.sheetnames:
         name += "_"
@@ -662,7 +671,7 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue], lang: str = "zh") 
     row = 1
     for row, issue in enumerate(issues, start=2):
         loc = issue.location
-        set_text(sheet.cell(row, 1), issue.severity.label(said_in))
+        set_text(sheet.cell(row, 1), in_lang(issue.severity.label(said_in), lang))
         sheet.cell(row, 1).fill = FILLS[issue.severity]
         set_text(sheet.cell(row, 2), issue.code)
         set_text(sheet.cell(row, 3), loc.sheet or "")
@@ -676,7 +685,7 @@ def _issue_sheet(workbook: Workbook, issues: Iterable[Issue], lang: str = "zh") 
                 f"#'{loc.sheet.replace(chr(39), chr(39) * 2)}'!{loc.cell or f'A{loc.row or 1}'}"
             )
             cell.font = link_font
-        message = issue.message(said_in)
+        message = in_lang(issue.message(said_in), lang)
         set_text(sheet.cell(row, 5), message)
         sheet.cell(row, 5).alignment = WRAP
         if height := wrapped_height([(message, 80)]):

@@ -79,6 +79,12 @@ CODES: dict[str, IssueType] = {
             'the company; add the line company = "Your Company Ltd." to salesbook.toml in the '
             "folder of the workbooks",
         ),
+        IssueType(
+            "SB-C006",
+            E,
+            "设置「{key}」的对应「{raw}」无法使用（{rule}），已忽略",
+            "Mapping '{key}' = '{raw}' cannot be used ({rule}); ignored",
+        ),
         # files
         IssueType(
             "SB-F001",
@@ -185,8 +191,11 @@ CODES: dict[str, IssueType] = {
         IssueType(
             "SB-H001",
             E,
-            "「{sheet_kind}」缺少必填列「{column}」",
-            "{sheet_kind}: required column '{column}' is missing",
+            "「{sheet_kind}」缺少必填列「{column}」；若这一列的表头叫法不同，可在 salesbook.toml 的"
+            " [columns.{kind}] 中把表头对应到这一列（见 README「从 CRM 导出」）",
+            "{sheet_kind}: required column '{column}' is missing; if the file names it "
+            "differently, map its header to the column in salesbook.toml under [columns.{kind}] "
+            "(README, 'From your CRM')",
         ),
         IssueType("SB-H002", I, "未识别的工作表，已跳过", "Sheet not recognised; skipped"),
         IssueType(
@@ -196,6 +205,22 @@ CODES: dict[str, IssueType] = {
             "Column '{column}' appears twice; only the first ({first}) is read",
         ),
         IssueType("SB-H004", I, "表头下方没有数据行", "No data rows below the header"),
+        IssueType(
+            "SB-H005",
+            I,
+            "以下表头按对应的标准列读取：{mapping}",
+            "These headers were read as the standard columns: {mapping}",
+        ),
+        IssueType(
+            "SB-H006",
+            W,
+            "这张表像是导出的数据，但表头与任何一种标准表都对不上，未读取（表头：{headers}）；"
+            "若是客户跟进、商机等数据，请在 salesbook.toml 的 [columns.<种类>] 中把表头对应到列，"
+            "见 README「从 CRM 导出」",
+            "This sheet looks like exported data, but its headers match no known kind, so it was "
+            "not read (headers: {headers}); if it holds follow-ups, opportunities or the like, map "
+            "its headers in salesbook.toml under [columns.<kind>] (README, 'From your CRM')",
+        ),
         # values
         IssueType(
             "SB-V001", E, "「{column}」为必填项，不能为空", "'{column}' is required but empty"
@@ -285,6 +310,22 @@ CODES: dict[str, IssueType] = {
             "{count} more formula cells reach outside the workbook (as SB-V013); the filled copy"
             " keeps only their saved results",
         ),
+        IssueType(
+            "SB-V016",
+            E,
+            "「{column}」的金额「{raw}」是外币（{currency}），未计入：salesbook 只按人民币计算，"
+            "请换算成人民币后再导出或填写",
+            "'{column}': amount '{raw}' is in a foreign currency ({currency}) and was not counted: "
+            "salesbook works in yuan (CNY); convert it before exporting or typing it",
+        ),
+        IssueType(
+            "SB-V017",
+            E,
+            "「{column}」的日期「{raw}」无法确定是 月/日/年 还是 日/月/年；若是美式导出（月/日/年），"
+            "请在 salesbook.toml 的 [read] 中写 us_dates = true",
+            "'{column}': date '{raw}' could be month/day/year or day/month/year; for a US export "
+            "(month/day/year) set us_dates = true under [read] in salesbook.toml",
+        ),
         # targets
         IssueType(
             "SB-T001",
@@ -370,6 +411,22 @@ CODES: dict[str, IssueType] = {
             "未生成{document}「{name}」：{reason}",
             "No {document} for '{name}': {reason}",
         ),
+        IssueType(
+            "SB-T015",
+            W,
+            "「{person}」{label}的{column}是 {found}，按{basis}应为 {expected}；合计行不计入，"
+            "按各月数据计算",
+            "'{person}' {label}: {column} is {found}, but {basis} gives {expected}; subtotal "
+            "rows are not counted, the months are",
+        ),
+        IssueType(
+            "SB-T016",
+            W,
+            "「{person}」{period} 的个人目标在目标分解表中是 {breakdown}，目标完成情况导出中是 "
+            "{export}；按目标分解表计算",
+            "'{person}': the individual target for {period} is {breakdown} in the breakdown and "
+            "{export} in the target-completion export; the breakdown's is used",
+        ),
         # follow-ups
         IssueType(
             "SB-U001",
@@ -406,6 +463,12 @@ CODES: dict[str, IssueType] = {
             E,
             "录入日期 {entered} 早于跟进日期 {date}",
             "Entry date {entered} is before the follow-up date {date}",
+        ),
+        IssueType(
+            "SB-U007",
+            W,
+            "与 {other} 是同一商机（同一客户和商机名称），只按第一次出现计算",
+            "The same opportunity as {other} (same customer and name); counted once, as the first",
         ),
         # appraisal
         IssueType(

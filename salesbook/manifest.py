@@ -9,7 +9,7 @@ Structure (format 1; README, "manifest.json"):
     timings:  {stage: seconds}                  the only part that differs between equal runs
 
 The manifest does not list itself or the log file (salesbook.log), which records wall-clock times,
-nor the live folder 问题清单/ (LIVE), where `salesbook watch` keeps rewriting each input's issue
+nor the live folder 问题清单/ (LIVE; Issues/ in English), where `salesbook watch` keeps rewriting each input's issue
 list while it runs: those lists are not products of the run, and `verify` neither checks nor counts
 them as added.
 A product's `key` hashes everything its files are made from; the next run of the same output reuses
@@ -32,6 +32,13 @@ LOG_NAME = "salesbook.log"
 FORMAT = 1
 UNLISTED = {NAME, LOG_NAME}
 LIVE = "问题清单"  # OUTPUT/问题清单/: the watcher's lists (watch.REPORTS), outside the manifest
+LIVE_EN = "Issues"  # the same with `watch --lang en` (files.LIVE_EN)
+LIVE_FOLDERS = (LIVE, LIVE_EN)
+
+
+def live_folder(lang: str = "zh") -> str:
+    """The folder of OUTPUT the watcher keeps its lists in: Issues/ in English, else 问题清单/."""
+    return LIVE_EN if lang == "en" else LIVE
 
 
 def fingerprint(*parts: object) -> str:
@@ -64,13 +71,14 @@ def file_entries(
 
 
 def output_files(root: Path) -> list[Path]:
-    """Every file the manifest covers: all but itself, the log and the live folder."""
+    """Every file the manifest covers: all but itself, the log and the live folder (either
+    language's: a run and the watcher need not share one)."""
     return [
         path
         for path in root.rglob("*")
         if path.is_file()
         and path.relative_to(root).as_posix() not in UNLISTED
-        and path.relative_to(root).parts[0] != LIVE
+        and path.relative_to(root).parts[0] not in LIVE_FOLDERS
     ]
 
 

@@ -19,11 +19,12 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from salesbook.errors import BadValue
+from salesbook.errors import AmbiguousDate, BadValue, ForeignCurrency
 from salesbook.formulas import Reach
 from salesbook.issues import Issue, Location
-from salesbook.schemas import SHEETS_BY_KIND, Column, ColumnType, SheetSchema
+from salesbook.schemas import SHEETS_BY_KIND, Column, ColumnType, ReadOptions, SheetSchema
 from salesbook.sources import (
+    NO_OPTIONS,
     RawSheet,
     find_workbooks,
     printable_name,
@@ -47,9 +48,11 @@ from salesbook.values import (
     parse_number,
     parse_percent,
     parse_period,
+    parse_points,
     parse_quantity,
     parse_threshold,
     prose_text,
+    spelled_keys,
 )
 
 # --- parsing values -------------------------------------------------------------------------------
@@ -93,8 +96,9 @@ def header_lang(schema: SheetSchema, headers: Mapping[str, str]) -> str:
     tell them apart (姓名 is both 简 and 繁); a tie or no telling header is zh."""
     votes: Counter[str] = Counter()
     for key, typed in headers.items():
-        keys = header_keys(typed)
-        spelled = {lang: header_keys(schema.column(key).header(lang)) for lang in HEADER_LANGS}
+        # As typed, not folded to Simplified: 目標維度 and 目标维度 differ only in characters.
+        keys = spelled_keys(typed)
+        spelled = {lang: spelled_keys(schema.column(key).header(lang)) for lang in HEADER_LANGS}
         matched = [lang for lang in HEADER_LANGS if keys & spelled[lang]]
         if len(matched) == 1:
             votes[matched[0]] += 1
@@ -105,12 +109,22 @@ def header_lang(schema: SheetSchema, headers: Mapping[str, str]) -> str:
     return max(HEADER_LANGS, key=lambda lang: votes[lang])  # first of equals: zh
 
 
-def _choice_lookup(column: Column) -> dict[str, str]:
+def _choice_lookup(column: Column, options: ReadOptions = NO_OPTIONS) -> dict[str, str]:
+    """Spelling key -> allowed value; the admin's `[values.<column>]` mapping wins."""
     lookup = {}
     for choice in column.choices:
         for spelling in choice.spellings():
             lookup[choice_key(spelling)] = choice.value
+    allowed = {choice.value for choice in column.choices}  # 状态 of a roster is not a review's
+    lookup.update((k, v) for k, v in options.values_of(column.key).items() if v in allowed)
     return lookup
+
+
+def reads_points(column: Column, typed: str | None) -> bool:
+    """Whether a percent column's bare numbers are percentage points (85.5 = 85.5 %): when the
+    export writes it so (完成率) or its header says % (`达成率(%)`). Otherwise a bare number up
+    to PERCENT_RATIO_LIMIT is a ratio (an Excel percent cell holds 1.1 for 110 %)."""
+    return column.points or bool(typed and ("%" in typed or "％" in typed))
 
 
 def _shown(raw: object) -> str:
@@ -124,6 +138,7 @@ def parse_column(
     date1904: bool,
     report: Callable[[int, str, dict], None],
     typed: str | None = None,
+    options: ReadOptions = NO_OPTIONS,
 ) -> list[object]:
     """Raw cells of one column -> parsed values (None when blank or bad); problems go to `report`.
 
@@ -147,7 +162,7 @@ def parse_column(
                 append(clean_text(value) or None)
         return out
     if kind is ColumnType.CHOICE:
-        lookup = _choice_lookup(column)
+        lookup = _choice_lookup(column, options)
         allowed = {
             "zh": "、".join(c.value for c in column.choices),
             "en": ", ".join(c.en or c.value for c in column.choices),
@@ -164,8 +179,11 @@ def parse_column(
                 )
             append(canonical)
         return out
+    us_dates = options.us_dates
     if kind is ColumnType.DATE:
-        parser: Callable[[object], object] = lambda v: parse_date(v, date1904)  # noqa: E731
+        parser: Callable[[object], object] = lambda v: parse_date(v, date1904, us_dates)  # noqa: E731
+    elif kind is ColumnType.PERCENT and reads_points(column, typed):
+        parser = parse_points
     else:
         parser = _PARSERS[kind]
     memo: dict[object, object] = {}
@@ -183,16 +201,22 @@ def parse_column(
             else:
                 try:
                     parsed = parser(value)
-                except BadValue:
-                    parsed = BadValue
+                except BadValue as error:
+                    parsed = error
                 memo[value] = parsed
         else:
             try:
                 parsed = parser(value)
-            except BadValue:
-                parsed = BadValue
-        if parsed is BadValue:
-            report(index, bad, {"column": names, "raw": _shown(value)})
+            except BadValue as error:
+                parsed = error
+        if isinstance(parsed, BadValue):
+            params = {"column": names, "raw": _shown(value)}
+            if isinstance(parsed, ForeignCurrency):
+                report(index, "SB-V016", params | {"currency": parsed.currency})
+            elif isinstance(parsed, AmbiguousDate):
+                report(index, "SB-V017", params)
+            else:
+                report(index, bad, params)
             append(None)
         else:
             append(parsed)
@@ -310,9 +334,11 @@ def read_folder(
     jobs: int = 1,
     progress: Callable[[Path], None] | None = None,
     paths: list[Path] | None = None,
+    options: ReadOptions = NO_OPTIONS,
 ) -> Book:
     """Read every workbook under `folder` (or the given `paths` under it, as `find_workbooks`
-    lists them) into one Table per kind; never raises on bad files."""
+    lists them) into one Table per kind; never raises on bad files. `options` carries the
+    headers and values mapped in salesbook.toml."""
     paths = find_workbooks(folder) if paths is None else paths
     # Odd entries (links, FIFOs, unprintable names) are found with the paths; a caller that
     # listed the paths some other way gets them from a fresh look.
@@ -322,18 +348,28 @@ def read_folder(
     issues: list[Issue] = [Issue(r.code, Location(r.name), r.params) for r in refused]
     blocks: dict[str, list[tuple[Source, dict[str, np.ndarray], np.ndarray]]] = {}
     files = []
-    for path, raw in read_files_isolated(paths, jobs=jobs, progress=progress):
+    for path, raw in read_files_isolated(paths, jobs=jobs, progress=progress, options=options):
         name = path.relative_to(folder).as_posix()
         files.append(name)
         if raw.failure:
             code, params = raw.failure
             issues.append(Issue(code, Location(name), params))
             continue
+        exports = {sheet: (row, headers) for sheet, row, headers in raw.exports}
         for sheet_name in raw.unknown_sheets:
-            if raw.sheets:  # a file with no known sheet at all gets one F005 instead
+            if sheet_name in exports:  # looks like an export: say which headers were not read
+                row, headers = exports[sheet_name]
+                shown = "、".join(printable_text(h) for h in headers[:12])
+                shown += "…" if len(headers) > 12 else ""
+                where = Location(name, printable_name(sheet_name), row=row)
+                issues.append(Issue("SB-H006", where, {"headers": shown}))
+            elif raw.sheets:  # a file with no known sheet at all gets one F005 instead
                 issues.append(Issue("SB-H002", Location(name, printable_name(sheet_name))))
-        if not raw.sheets:
+        if not raw.sheets and not exports:
             issues.append(Issue("SB-F005", Location(name)))
+        mapped = _mapped_headers(raw.sheets, options)
+        if mapped:
+            issues.append(Issue("SB-H005", Location(name), mapped))
         issues += _reaching_issues(name, raw.reaching)
         for sheet in raw.sheets:
             source = Source(
@@ -344,10 +380,34 @@ def read_folder(
                 sheet.headers,
                 header_lang(SHEETS_BY_KIND[sheet.kind], sheet.headers),
             )
-            parsed = _parse_sheet(sheet, source, raw.date1904, issues, bool(raw.reaching))
+            parsed = _parse_sheet(sheet, source, raw.date1904, issues, bool(raw.reaching), options)
             blocks.setdefault(sheet.kind, []).append((source, parsed, sheet.rows))
     tables = {kind: _merge(SHEETS_BY_KIND[kind], parts) for kind, parts in blocks.items()}
     return Book(folder, tables, files, issues, [r.name for r in refused])
+
+
+def _mapped_headers(sheets: list[RawSheet], options: ReadOptions) -> dict[str, object] | None:
+    """SB-H005's params: each header of the file read as a column by another name than the
+    standard 简/繁/EN header (a CRM's 跟进时间 as 跟进日期, or a mapping in salesbook.toml), once
+    per file, so the admin sees how an export was read; None when every header is standard."""
+    zh: list[str] = []
+    en: list[str] = []
+    for sheet in sheets:
+        schema = SHEETS_BY_KIND[sheet.kind]
+        mapped = options.headers_of(sheet.kind)
+        for key in sorted(sheet.columns, key=sheet.columns.__getitem__):
+            typed = sheet.headers.get(key, "")
+            column = schema.column(key)
+            standard = set().union(*(header_keys(h) for h in column.standard_headers()))
+            keys = header_keys(typed)
+            if keys & standard:
+                continue
+            by_setting = bool(keys & mapped.keys())
+            zh.append(f"「{typed}」→「{column.zh}」" + ("（按设置）" if by_setting else ""))
+            en.append(f"'{typed}' as '{column.en}'" + (" (by setting)" if by_setting else ""))
+    if not zh:
+        return None
+    return {"mapping": {"zh": "、".join(dict.fromkeys(zh)), "en": ", ".join(dict.fromkeys(en))}}
 
 
 REACHING_SHOWN = 50  # SB-V013 per file; the rest are counted in one SB-V015
@@ -377,6 +437,7 @@ def _parse_sheet(
     date1904: bool,
     issues: list[Issue],
     reaching: bool = False,
+    options: ReadOptions = NO_OPTIONS,
 ) -> dict[str, np.ndarray]:
     """Parse each distinct value once, spread the results over the rows, report at each cell.
 
@@ -396,7 +457,7 @@ def _parse_sheet(
                 Issue(
                     "SB-H001",
                     Location(source.file, source.sheet, row=sheet.header_row),
-                    {"sheet_kind": title, "column": column_names(column)},
+                    {"sheet_kind": title, "column": column_names(column), "kind": schema.kind},
                 )
             )
     for key, first, repeated in sheet.duplicates:
@@ -441,7 +502,7 @@ def _parse_sheet(
         encoded = sheet.cells[column.key]
         typed = sheet.headers.get(column.key)
         bad: list[tuple[int, str, dict]] = []
-        values = parse_column(column, encoded.uniques, date1904, _collect(bad), typed)
+        values = parse_column(column, encoded.uniques, date1904, _collect(bad), typed, options)
         skip = broken.get(column.key, {})
         for index, code, params in bad:
             for position in np.flatnonzero(encoded.codes == index).tolist():

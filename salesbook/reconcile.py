@@ -14,9 +14,17 @@ from salesbook.compute.health import IndicatorFigure
 from salesbook.compute.people import People, roster_people
 from salesbook.compute.period import pct, plain
 from salesbook.compute.rollup import Figures
-from salesbook.compute.targets import TargetFigure, overall_targets
+from salesbook.compute.targets import (
+    BREAKDOWN,
+    TargetFigure,
+    completion_data,
+    completion_year,
+    covering_breakdown,
+    overall_targets,
+    run_target_period,
+)
 from salesbook.config import Config
-from salesbook.issues import Issue
+from salesbook.issues import Issue, Location
 from salesbook.read import Book
 from salesbook.schemas import DIMENSION_TYPES, REP_ROLE
 from salesbook.values import Period, choice_key, split_overall
@@ -32,7 +40,21 @@ def reconcile(book: Book, figures: Figures, config: Config) -> list[Issue]:
         + health_issues(book, figures.health, figures.run.period)
         + withheld_issues(book, figures)
         + plan_issues(book, figures.plans)
+        + completion_issues(book, figures, config)
     )
+
+
+def target_location(book: Book, figure: TargetFigure, key: str) -> Location:
+    """Where a target was typed: its breakdown cell; for a figure from a target-completion
+    export (no breakdown row), the person's name on their first month row of the export."""
+    if figure.row is not None:
+        breakdown = book.table("target_breakdown")
+        assert breakdown is not None  # a breakdown row came from it
+        return breakdown.location(figure.row, key)
+    export = book.table("target_completion")
+    assert export is not None  # an export figure came from it
+    assert figure.export_row is not None
+    return export.location(figure.export_row, "name")
 
 
 def allocation_issues(book: Book, figures: list[TargetFigure]) -> list[Issue]:
@@ -43,7 +65,7 @@ def allocation_issues(book: Book, figures: list[TargetFigure]) -> list[Issue]:
     overall = overall_targets(book)
     groups: dict[tuple[str, str], list[TargetFigure]] = defaultdict(list)
     for figure in figures:
-        if figure.dimension_type:
+        if figure.dimension_type and figure.source == BREAKDOWN:  # an export splits no whole
             groups[(choice_key(figure.metric), figure.dimension_type)].append(figure)
     issues = []
     for (metric_key, kind), members in groups.items():
@@ -59,7 +81,7 @@ def allocation_issues(book: Book, figures: list[TargetFigure]) -> list[Issue]:
             issues.append(
                 Issue(
                     code,
-                    table.location(members[0].row, "target"),
+                    target_location(book, members[0], "target"),
                     {
                         "overall": members[0].overall,
                         "kind": {"zh": kind, "en": _KIND_EN.get(kind, kind)},
@@ -139,11 +161,9 @@ def appraisal_issues(
                 issues.append(
                     Issue("SB-P006", table.location(person.row, "name"), {"person": person.name})
                 )
-        breakdown = book.table("target_breakdown")
         for figure in targets:
             if (
-                breakdown is not None  # always: targets come from it
-                and figure.dimension_type == "个人"
+                figure.dimension_type == "个人"
                 and figure.name is not None  # always: a typed dimension has a name
                 and figure.unit != "个"
                 and figure.name not in people
@@ -153,7 +173,7 @@ def appraisal_issues(
                 issues.append(
                     Issue(
                         "SB-P007",
-                        breakdown.location(figure.row, "dimension"),
+                        target_location(book, figure, "dimension"),
                         {"person": figure.name},
                     )
                 )
@@ -191,19 +211,19 @@ def health_issues(book: Book, health: list[IndicatorFigure], period: Period) -> 
 
 def withheld_issues(book: Book, figures: Figures) -> list[Issue]:
     """SB-T014: a document withheld because its name is not a person (compute's recipients), at
-    the first breakdown row naming the owner, or at the person's appraisal row."""
-    breakdown, table = book.table("target_breakdown"), book.table("appraisal")
+    the first breakdown row naming the owner (or the export row naming them, for a target from a
+    target-completion export), or at the person's appraisal row."""
+    table = book.table("appraisal")
     issues: list[Issue] = []
     for item in figures.documents["withheld"]:
         document, name, reason = item["document"], item["name"], item["reason"]
         if document == "letter":
-            assert breakdown is not None  # a letter is withheld for a breakdown row's owner
-            row = next(
-                f.row
+            figure = next(
+                f
                 for f in figures.targets
                 if (f.owner or "").strip() == name and f.period.label == item["period"]
             )
-            location = breakdown.location(row, "owner")
+            location = target_location(book, figure, "owner")
         else:
             assert table is not None  # an appraisal sheet is withheld for an appraisal row
             location = table.location(figures.people[name].row, "name")
@@ -241,3 +261,34 @@ def plan_issues(book: Book, plans: list[PlanFigure]) -> list[Issue]:
         for figure in plans
         if not figure.follow_ups
     ]
+
+
+def completion_issues(book: Book, figures: Figures, config: Config) -> list[Issue]:
+    """SB-T016: a person's individual money target in the breakdown that differs from the sum
+    of their month targets in a target-completion export over the same period (the breakdown's
+    is used; compute adds no second figure for them)."""
+    data = completion_data(book)
+    if not data:
+        return []
+    year, period = completion_year(config, figures.run), run_target_period(figures.run)
+    issues: list[Issue] = []
+    for person, months in data.items():
+        for figure in covering_breakdown(figures.targets, person, period):
+            sums = months.sums(year, figure.period, figures.run.as_of)
+            if sums is None:
+                continue
+            total = sum((amount for _, amount in sums[0]), Decimal(0))
+            if total != figure.target:
+                issues.append(
+                    Issue(
+                        "SB-T016",
+                        target_location(book, figure, "target"),
+                        {
+                            "person": person,
+                            "period": figure.period.label,
+                            "breakdown": plain(figure.target),
+                            "export": plain(total),
+                        },
+                    )
+                )
+    return issues

@@ -50,9 +50,19 @@ class Column:
     aliases: tuple[str, ...] = ()  # further headers people use for the same column
     example: object = None  # the seed row's value, written by `init`
     width: int = 14  # column width in characters for `init`
+    # Headers that win over the column's other headers when a sheet has both: in a CRM's
+    # follow-up export 跟进人 (who followed up) is the owner, not 负责人 (who owns the customer).
+    preferred: tuple[str, ...] = ()
+    # A percent column whose bare numbers are percentage points (完成率 85.5 = 85.5 %), as the
+    # export writes it; other percent columns read a bare number by the header (see read.py).
+    points: bool = False
 
     def headers(self) -> tuple[str, ...]:
-        return (self.zh, self.hant, self.en, *self.aliases)
+        return (self.zh, self.hant, self.en, *self.preferred, *self.aliases)
+
+    def standard_headers(self) -> tuple[str, ...]:
+        """The headers `init` writes (简/繁/EN): a header read through any other is reported."""
+        return (self.zh, self.hant, self.en)
 
     def header(self, lang: str = "zh") -> str:
         return {"zh": self.zh, "zh-Hant": self.hant, "en": self.en}[lang]
@@ -67,6 +77,9 @@ class SheetSchema:
     columns: tuple[Column, ...]
     workbook: str  # the workbook kind this sheet belongs to (one file may hold several sheets)
     example_rows: tuple[tuple[object, ...], ...] = field(default=())
+    # Columns a header row must have to be this kind at all (besides most required ones): a
+    # sheet with 名称 and 目标 is not a target-completion export without its 月份.
+    signature: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column:
         for column in self.columns:
@@ -116,26 +129,97 @@ EMPLOYMENT = _choices(
     ("离职", "離職", "Left", "left", "inactive"),
 )
 ACTIVE = "在职"
+# The spellings CRMs export (WukongCRM, ruoyi/jeecg, CordysCRM, Zoho, Salesforce) are aliases:
+# 打电话, 见面拜访, Meeting… A CRM's 跟进类型 (客户/线索/商机) is not a channel and maps to nothing.
 CHANNELS = _choices(
-    ("电话", "電話", "Phone", "call", "电话沟通"),
-    ("上门拜访", "上門拜訪", "Visit", "拜访", "面访", "on-site visit"),
-    ("微信", "微信", "WeChat", "wechat"),
-    ("邮件", "郵件", "Email", "e-mail", "mail", "电子邮件"),
-    ("视频会议", "視訊會議", "Video call", "视频", "video", "video meeting"),
+    (
+        "电话",
+        "電話",
+        "Phone",
+        "call",
+        "电话沟通",
+        "打电话",
+        "电话拜访",
+        "呼入",
+        "呼出",
+        "inbound",
+        "outbound",
+        "phone call",
+    ),
+    (
+        "上门拜访",
+        "上門拜訪",
+        "Visit",
+        "拜访",
+        "面访",
+        "on-site visit",
+        "见面拜访",
+        "到访",
+        "客户现场拜访",
+        "现场拜访",
+        "拜访客户",
+        "meeting",
+    ),
+    ("微信", "微信", "WeChat", "wechat", "微信沟通"),
+    ("邮件", "郵件", "Email", "e-mail", "mail", "电子邮件", "发邮件"),
+    (
+        "视频会议",
+        "視訊會議",
+        "Video call",
+        "视频",
+        "video",
+        "video meeting",
+        "线上会议",
+        "网络会议",
+        "腾讯会议",
+    ),
+    ("短信", "簡訊", "SMS", "发短信", "text message"),
     ("展会", "展會", "Trade show", "exhibition"),
+    ("活动", "活動", "Event", "市场活动"),
     ("其他", "其他", "Other", "其它"),
 )
 VISIT = "上门拜访"
-STAGES = _choices(  # seed 002, B2B funnel, in order
-    ("线索获取", "線索獲取", "Lead", "线索"),
-    ("线索培育", "線索培育", "Nurturing"),
-    ("需求诊断", "需求診斷", "Discovery"),
-    ("方案呈现", "方案呈現", "Proposal"),
-    ("商务谈判", "商務談判", "Negotiation"),
-    ("合同签订", "合約簽訂", "Closed won", "签约", "赢单"),
+STAGES = _choices(  # seed 002, B2B funnel, in order; CRM stage names as aliases
+    ("线索获取", "線索獲取", "Lead", "线索", "prospecting"),
+    ("线索培育", "線索培育", "Nurturing", "初步接洽", "qualification"),
+    (
+        "需求诊断",
+        "需求診斷",
+        "Discovery",
+        "需求分析",
+        "验证客户",
+        "needs analysis",
+        "id. decision makers",
+        "identify decision makers",
+        "perception analysis",
+    ),
+    (
+        "方案呈现",
+        "方案呈現",
+        "Proposal",
+        "方案报价",
+        "方案/报价",
+        "value proposition",
+        "proposal/price quote",
+    ),
+    ("商务谈判", "商務談判", "Negotiation", "谈判审核", "negotiation/review"),
+    ("合同签订", "合約簽訂", "Closed won", "签约", "赢单", "成功", "成交"),
     ("履约交付", "履約交付", "Delivery"),
     ("售后跟进", "售後跟進", "After-sales"),
+    # An outcome, not a step: ends the customer's funnel (never stale or overdue after it).
+    (
+        "输单",
+        "輸單",
+        "Closed lost",
+        "无效",
+        "失败",
+        "丢单",
+        "lost",
+        "closed lost to competition",
+    ),
 )
+LOST = "输单"
+FUNNEL = tuple(c for c in STAGES if c.value != LOST)  # the steps, in order
 GRADES = _choices(
     ("优秀", "優秀", "Excellent", "A"),
     ("良好", "良好", "Good", "B"),
@@ -267,10 +351,46 @@ FOLLOW_UP = SheetSchema(
     hant="客戶跟進記錄表",
     en="Follow-up log",
     workbook="follow_up",
+    # Aliases include the headers CRMs export (WukongCRM, ruoyi/jeecg, CordysCRM, Zoho,
+    # Salesforce): a follow-up exported from the CRM is read as it is.
     columns=(
-        Column("customer", "客户名称", "客戶名稱", "customer", T, True, width=16),
-        Column("owner", "负责人", "負責人", "owner", PP, True, aliases=("跟进人",), width=10),
-        Column("date", "跟进日期", "跟進日期", "date", D, True, aliases=("follow-up date",)),
+        Column(
+            "customer",
+            "客户名称",
+            "客戶名稱",
+            "customer",
+            T,
+            True,
+            aliases=("所属客户", "客户", "account name", "account", "company / account"),
+            width=16,
+        ),
+        Column(
+            "owner",
+            "负责人",
+            "負責人",
+            "owner",
+            PP,
+            True,
+            preferred=("跟进人", "跟进人员", "activity owner", "assigned"),
+            aliases=("负责人名字", "call owner"),
+            width=10,
+        ),
+        Column(
+            "date",
+            "跟进日期",
+            "跟進日期",
+            "date",
+            D,
+            True,
+            aliases=(
+                "follow-up date",
+                "跟进时间",
+                "联系时间",
+                "activity date",
+                "start date",
+                "call start time",
+            ),
+        ),
         Column(
             "channel",
             "沟通方式",
@@ -279,7 +399,7 @@ FOLLOW_UP = SheetSchema(
             C,
             True,
             CHANNELS,
-            aliases=("跟进方式",),
+            aliases=("跟进方式", "activity type", "call type", "type"),
             width=10,
         ),
         Column(
@@ -289,7 +409,16 @@ FOLLOW_UP = SheetSchema(
             "summary",
             T,
             True,
-            aliases=("跟进摘要", "沟通内容"),
+            aliases=(
+                "跟进摘要",
+                "沟通内容",
+                "跟进内容",
+                "本次跟进记录",
+                "跟进记录",
+                "description",
+                "comments",
+                "full comments",
+            ),
             width=28,
         ),
         Column(
@@ -298,23 +427,70 @@ FOLLOW_UP = SheetSchema(
             "客戶需求/回饋",
             "needs/feedback",
             T,
-            aliases=("客户反馈", "客户需求", "客戶需求/反饋", "feedback"),
+            aliases=(
+                "客户反馈",
+                "客户需求",
+                "客戶需求/反饋",
+                "feedback",
+                "跟进结果",
+                "call result",
+            ),
             width=20,
         ),
-        Column("next_action", "下一步行动", "下一步行動", "next action", T, width=18),
+        Column(
+            "next_action",
+            "下一步行动",
+            "下一步行動",
+            "next action",
+            T,
+            aliases=("下次跟进内容", "next step"),
+            width=18,
+        ),
         Column(
             "due",
             "预计完成时间",
             "預計完成時間",
             "due",
             D,
-            aliases=("计划完成日期", "due date"),
+            aliases=(
+                "计划完成日期",
+                "due date",
+                "下次联系时间",
+                "下次跟进时间",
+                "下次跟进日期",
+                "next step date",
+            ),
             width=12,
         ),
         Column("informed", "信息同步人", "資訊同步人", "informed", T, width=10),
-        Column("stage", "客户阶段", "客戶階段", "stage", C, choices=STAGES, width=10),
-        Column("entered", "录入日期", "錄入日期", "entered", D, width=12),
-        Column("deal_value", "商机金额", "商機金額", "deal value", M, width=12),
+        Column(
+            "stage",
+            "客户阶段",
+            "客戶階段",
+            "stage",
+            C,
+            choices=STAGES,
+            aliases=("商机阶段", "商机状态"),
+            width=10,
+        ),
+        Column(
+            "entered",
+            "录入日期",
+            "錄入日期",
+            "entered",
+            D,
+            aliases=("创建时间", "created time", "created date"),
+            width=12,
+        ),
+        Column(
+            "deal_value",
+            "商机金额",
+            "商機金額",
+            "deal value",
+            M,
+            aliases=("商机总金额", "amount"),
+            width=12,
+        ),
     ),
     example_rows=(  # seed 000, template 2
         (
@@ -527,6 +703,104 @@ REVIEW_ITEMS = SheetSchema(
     ),
 )
 
+# --- kinds CRMs export (issue 14): read when dropped in, never written by `init` ---------------
+
+OPPORTUNITIES = SheetSchema(
+    kind="opportunity",
+    zh="商机",
+    hant="商機",
+    en="Opportunities",
+    workbook="opportunity",
+    columns=(
+        Column(
+            "name",
+            "商机名称",
+            "商機名稱",
+            "opportunity name",
+            T,
+            True,
+            aliases=("商机", "deal name"),
+            width=20,
+        ),
+        Column(
+            "customer",
+            "客户名称",
+            "客戶名稱",
+            "account name",
+            T,
+            True,
+            aliases=("所属客户", "客户", "account", "customer"),
+            width=16,
+        ),
+        Column(
+            "owner",
+            "负责人",
+            "負責人",
+            "opportunity owner",
+            PP,
+            True,
+            aliases=("负责人名字", "deal owner", "owner"),
+            width=10,
+        ),
+        Column(
+            "stage",
+            "商机阶段",
+            "商機階段",
+            "stage",
+            C,
+            True,
+            STAGES,
+            aliases=("商机状态", "阶段", "客户阶段"),
+            width=10,
+        ),
+        Column(
+            "amount",
+            "商机金额",
+            "商機金額",
+            "amount",
+            M,
+            True,
+            aliases=("商机总金额", "预计金额", "deal value"),
+            width=12,
+        ),
+        Column(
+            "close_date",
+            "预计成交日期",
+            "預計成交日期",
+            "close date",
+            D,
+            aliases=("预计签单日期", "结单日期", "expected close date", "closing date"),
+            width=12,
+        ),
+        Column(
+            "last_follow_up",
+            "最后跟进时间",
+            "最後跟進時間",
+            "last activity",
+            D,
+            aliases=("最近跟进时间", "最后跟进日期", "last activity date"),
+            width=12,
+        ),
+    ),
+    signature=("name", "stage"),
+)
+
+TARGET_COMPLETION = SheetSchema(
+    kind="target_completion",
+    zh="目标完成情况",
+    hant="目標完成情況",
+    en="Target completion",
+    workbook="target_completion",
+    columns=(
+        Column("name", "名称", "名稱", "name", PP, True, aliases=("姓名", "员工"), width=10),
+        Column("month", "月份", "月份", "month", T, True, width=8),
+        Column("target", "目标", "目標", "target", M, True, aliases=("目标金额",), width=12),
+        Column("actual", "完成", "完成", "actual", M, True, aliases=("完成金额",), width=12),
+        Column("rate", "完成率", "完成率", "completion", P, points=True, width=8),
+    ),
+    signature=("month", "target", "actual"),
+)
+
 SHEETS: tuple[SheetSchema, ...] = (
     TARGET_OVERALL,
     TARGET_BREAKDOWN,
@@ -538,6 +812,8 @@ SHEETS: tuple[SheetSchema, ...] = (
     HEALTH_DATA,
     SALES_PLAN,
     REVIEW_ITEMS,
+    OPPORTUNITIES,
+    TARGET_COMPLETION,
 )
 SHEETS_BY_KIND = {s.kind: s for s in SHEETS}
 
@@ -578,3 +854,32 @@ WORKBOOKS: tuple[WorkbookKind, ...] = (
     WorkbookKind("sales_plan", "销售计划表", "銷售計劃表", "Sales plan", (SALES_PLAN,)),
     WorkbookKind("review", "复盘记录", "複盤記錄", "Review items", (REVIEW_ITEMS,)),
 )
+
+# The CRM exports salesbook reads (README "From your CRM"); `init` writes only WORKBOOKS.
+EXPORTS: tuple[WorkbookKind, ...] = (
+    WorkbookKind("opportunity", "商机", "商機", "Opportunities", (OPPORTUNITIES,)),
+    WorkbookKind(
+        "target_completion",
+        "目标完成情况",
+        "目標完成情況",
+        "Target completion",
+        (TARGET_COMPLETION,),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What salesbook.toml adds to the schemas when reading: headers and values the admin mapped
+    (`[columns.<kind>]`, `[values.<column>]`) and how slashed dates are ordered. Keys are
+    already folded (values.header_key / choice_key); tuples keep it hashable and picklable."""
+
+    headers: tuple[tuple[str, str, str], ...] = ()  # (kind, header key, column key)
+    values: tuple[tuple[str, str, str], ...] = ()  # (column key, choice key, canonical value)
+    us_dates: bool = False  # 9/3/2026 is September 3 (a US export), never guessed
+
+    def headers_of(self, kind: str) -> dict[str, str]:
+        return {header: key for k, header, key in self.headers if k == kind}
+
+    def values_of(self, column: str) -> dict[str, str]:
+        return {spelling: value for key, spelling, value in self.values if key == column}

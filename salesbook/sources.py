@@ -28,13 +28,14 @@ import pandas as pd
 
 from salesbook.formulas import Reach, scan_sheet, sheet_parts
 from salesbook.runner import Failure, Limits, Outcome, Task, completed, reason
-from salesbook.schemas import SHEETS, Column, SheetSchema
+from salesbook.schemas import SHEETS, Column, ReadOptions, SheetSchema
 from salesbook.values import header_keys
 
 READABLE = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".xltx", ".xltm"}
 # Spreadsheet formats people send that no reader here opens: reported, not silently skipped.
 UNREADABLE = {".numbers", ".et", ".ett", ".wps", ".gsheet", ".xlw", ".sxc", ".fods"}
 HEADER_SEARCH_ROWS = 30  # a header may sit below title rows
+NO_OPTIONS = ReadOptions()
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "合計", "總計", "小計", "subtotal"}
 READ_TIMEOUT_S = 300.0
 READ_MEMORY_BYTES = 4 << 30
@@ -237,10 +238,25 @@ class RawFile:
     date1904: bool = False
     failure: tuple[str, dict[str, object]] | None = None  # (issue code, params)
     reaching: list[Reach] = field(default_factory=list)  # formulas that reach out (formulas.py)
+    # Unknown sheets that look like an export: (sheet, 1-based header row, its headers).
+    exports: list[tuple[str, int, list[str]]] = field(default_factory=list)
+
+    def skip(self, name: str, grid: Sequence[Sequence[object]] | None = None) -> None:
+        """Record a sheet no kind matched, and whether it looks like an export."""
+        self.unknown_sheets.append(name)
+        found = _export_headers(grid) if grid else None
+        if found is not None:
+            self.exports.append((name, found[0] + 1, found[1]))
 
 
-def _match_header(cells: Sequence[object]) -> tuple[SheetSchema, dict[str, int], list] | None:
-    """The schema whose headers this row carries best, with where each column is."""
+def _match_header(
+    cells: Sequence[object], options: ReadOptions = NO_OPTIONS
+) -> tuple[SheetSchema, dict[str, int], list] | None:
+    """The schema whose headers this row carries best, with where each column is.
+
+    A column's headers rank: one the admin mapped in salesbook.toml first, then its preferred
+    headers (跟进人 before 负责人), then the rest; only cells of the best rank found are the
+    column, and two of that same rank are a repeated column (SB-H003)."""
     keyed = []
     for index, cell in enumerate(cells):
         if isinstance(cell, str) and cell.strip():
@@ -249,16 +265,28 @@ def _match_header(cells: Sequence[object]) -> tuple[SheetSchema, dict[str, int],
         return None
     best = None
     for schema in SHEETS:
+        mapped = options.headers_of(schema.kind)
         columns: dict[str, int] = {}
         duplicates = []
         for column in schema.columns:
-            wanted = _column_keys(column)
+            ranks = _column_ranks(column)
+            own = {h for h, key in mapped.items() if key == column.key}
+            found: list[tuple[int, int]] = []  # (rank, sheet column)
             for index, keys in keyed:
-                if keys & wanted:
-                    if column.key in columns:
-                        duplicates.append((column.key, columns[column.key], index))
-                    else:
-                        columns[column.key] = index
+                if keys & own:
+                    found.append((0, index))
+                elif not keys & mapped.keys():  # a mapped header belongs to its column only
+                    rank = min((ranks[k] for k in keys if k in ranks), default=None)
+                    if rank is not None:
+                        found.append((rank, index))
+            if not found:
+                continue
+            top = min(rank for rank, _ in found)
+            first, *repeated = [index for rank, index in found if rank == top]
+            columns[column.key] = first
+            duplicates += [(column.key, first, index) for index in repeated]
+        if any(key not in columns for key in schema.signature):
+            continue
         required = [c for c in schema.columns if c.required]
         found_required = sum(1 for c in required if c.key in columns)
         # Recognised when most required headers are there: a missing one is then an H001 issue.
@@ -270,17 +298,42 @@ def _match_header(cells: Sequence[object]) -> tuple[SheetSchema, dict[str, int],
     return None if best is None else (best[1], best[2], best[3])
 
 
-_COLUMN_KEYS: dict[tuple[str, str], frozenset[str]] = {}
+_COLUMN_RANKS: dict[int, dict[str, int]] = {}  # by id: the schemas' columns live for good
 
 
-def _column_keys(column: Column) -> frozenset[str]:
-    cache_key = (column.key, column.zh)
-    if cache_key not in _COLUMN_KEYS:
-        keys: set[str] = set()
+def _column_ranks(column: Column) -> dict[str, int]:
+    """Header key -> rank (1 preferred, 2 any other header of the column)."""
+    cache_key = id(column)  # owner of a follow-up log and of an opportunity differ
+    if cache_key not in _COLUMN_RANKS:
+        ranks: dict[str, int] = {}
         for header in column.headers():
-            keys |= header_keys(header)
-        _COLUMN_KEYS[cache_key] = frozenset(keys)
-    return _COLUMN_KEYS[cache_key]
+            for key in header_keys(header):
+                ranks.setdefault(key, 1 if header in column.preferred else 2)
+        _COLUMN_RANKS[cache_key] = ranks
+    return _COLUMN_RANKS[cache_key]
+
+
+EXPORT_MIN_HEADERS = 5  # a row of this many short texts above data rows looks like an export
+EXPORT_MIN_ROWS = 2
+
+
+def _export_headers(grid: Sequence[Sequence[object]]) -> tuple[int, list[str]] | None:
+    """(0-based row, headers) of a header row no kind matched, when the sheet looks like an
+    export (many short header texts, data rows below): worth a warning, not a silent skip."""
+    for offset, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        texts = [c.strip() for c in cells if isinstance(c, str) and c.strip()]
+        if len(texts) < EXPORT_MIN_HEADERS or len(set(texts)) < len(texts) * 0.8:
+            continue
+        if any(len(t) > 40 for t in texts):
+            continue
+        below = [
+            line
+            for line in grid[offset + 1 : offset + 1 + 50]
+            if sum(not _is_blank(v) for v in line) >= 2
+        ]
+        if len(below) >= EXPORT_MIN_ROWS:
+            return offset, [_clean_cell(t) for t in texts]
+    return None
 
 
 def _is_blank(value: object) -> bool:
@@ -332,12 +385,15 @@ def _is_total(value: object) -> bool:
 
 
 def _scan_grid(
-    name: str, grid: Sequence[Sequence[object]], start: tuple[int, int]
+    name: str,
+    grid: Sequence[Sequence[object]],
+    start: tuple[int, int],
+    options: ReadOptions = NO_OPTIONS,
 ) -> RawSheet | None:
     """Find the header row of one sheet's grid and lift out its data rows, column by column."""
     row0, col0 = start
     for offset, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        matched = _match_header(cells)
+        matched = _match_header(cells, options)
         if matched is None:
             continue
         schema, columns, duplicates = matched
@@ -478,18 +534,20 @@ def _csv_has_header(text: str) -> bool:
         return False
 
 
-def _read_csv(path: Path) -> RawFile:
+def _read_csv(path: Path, options: ReadOptions) -> RawFile:
     text = _decode_csv(path.read_bytes())
     if text is None:
         return RawFile(failure=("SB-F007", {}))
     grid: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), _csv_dialect(text))]
-    sheet = _scan_grid(path.stem, grid, (0, 0))
+    sheet = _scan_grid(path.stem, grid, (0, 0), options)
     if sheet is None:
-        return RawFile(unknown_sheets=[path.stem])
+        result = RawFile()
+        result.skip(path.stem, grid)
+        return result
     return RawFile(sheets=[sheet])
 
 
-def read_raw(path: Path) -> RawFile:
+def read_raw(path: Path, options: ReadOptions = NO_OPTIONS) -> RawFile:
     """Read one file into RawSheets. Runs in a child process; any failure becomes `failure`."""
     suffix = path.suffix.lower()
     if suffix in UNREADABLE:
@@ -500,7 +558,7 @@ def read_raw(path: Path) -> RawFile:
     if status.st_size == 0:
         return RawFile(failure=("SB-F003", {}))
     if suffix == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, options)
     import python_calamine
 
     head = path.read_bytes()[:8]
@@ -512,7 +570,7 @@ def read_raw(path: Path) -> RawFile:
         return RawFile(failure=("SB-F002", {}))
     except BaseException as error:
         # calamine refuses a few files openpyxl reads (UTF-16 XML parts, odd relationships).
-        fallback = _read_openpyxl(path) if head.startswith(b"PK") else None
+        fallback = _read_openpyxl(path, options) if head.startswith(b"PK") else None
         return fallback or RawFile(failure=("SB-F001", {"detail": reason(error)}))
     result = RawFile()
     archive = None
@@ -537,11 +595,11 @@ def read_raw(path: Path) -> RawFile:
         except BaseException:
             grid, start = _openpyxl_grid(path, name), (0, 0)
             if grid is None:
-                result.unknown_sheets.append(name)
+                result.skip(name)
                 continue
-        scanned = _scan_grid(name, grid, start) if grid else None
+        scanned = _scan_grid(name, grid, start, options) if grid else None
         if scanned is None:
-            result.unknown_sheets.append(name)
+            result.skip(name, grid)
             continue
         if archive and name in parts:
             try:
@@ -579,7 +637,7 @@ def _openpyxl_grid(path: Path, sheet_name: str | None = None) -> list[list[objec
         return None
 
 
-def _read_openpyxl(path: Path) -> RawFile | None:
+def _read_openpyxl(path: Path, options: ReadOptions) -> RawFile | None:
     try:
         import openpyxl
 
@@ -595,9 +653,9 @@ def _read_openpyxl(path: Path) -> RawFile | None:
     result = RawFile(date1904=date1904)
     for name in names:
         grid = _openpyxl_grid(path, name)
-        scanned = _scan_grid(name, grid, (0, 0)) if grid else None
+        scanned = _scan_grid(name, grid, (0, 0), options) if grid else None
         if scanned is None:
-            result.unknown_sheets.append(name)
+            result.skip(name, grid)
         else:
             result.sheets.append(scanned)
     return result
@@ -608,9 +666,10 @@ def read_files_isolated(
     jobs: int = 1,
     timeout: float = READ_TIMEOUT_S,
     progress: Callable[[Path], None] | None = None,
+    options: ReadOptions = NO_OPTIONS,
 ) -> Iterator[tuple[Path, RawFile]]:
     """Yield (path, RawFile) in the order given, each read in its own child process."""
-    tasks = [Task(read_raw, (path,), label=str(path)) for path in paths]
+    tasks = [Task(read_raw, (path, options), label=str(path)) for path in paths]
     done: dict[int, RawFile] = {}
     next_out = 0
     outcomes = completed(tasks, jobs, Limits(READ_MEMORY_BYTES, timeout), isolate=True)

@@ -31,16 +31,12 @@ from salesbook.cells import (
     status_fills,
 )
 from salesbook.compute import (
-    PACE_LABELS,
-    REASSIGN_LABELS,
-    STATUS_LABELS,
     Figures,
     RollupLevel,
     TargetFigure,
 )
-from salesbook.schemas import GRADES
 from salesbook.values import Threshold
-from salesbook.words import labels, say
+from salesbook.words import labels, say, status_word
 from salesbook.xlsx import (
     WRAP,
     print_setup,
@@ -51,7 +47,8 @@ from salesbook.xlsx import (
     wrapped_height,
 )
 
-# Every sheet title, header and word of the summary, 简 -> English (`--lang en`).
+# Every sheet title and header of the summary, 简 -> English (`--lang en`); the status words
+# (是, 领先, 优秀 …) are words.STATUS_WORDS.
 ENGLISH: dict[str, str] = {
     "区域达成": "By region",
     "产品达成": "By product",
@@ -122,8 +119,6 @@ ENGLISH: dict[str, str] = {
     "预警阈值": "Alert",
     "状态": "Status",
     "改进方向": "To improve",
-    "是": "yes",
-    "否": "no",
     "小组": "Team",
     "个人": "Person",
 }
@@ -152,9 +147,9 @@ def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
     def ws(words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w(word) for word in words)
 
-    pace_labels = labels("pace", "en") if en else PACE_LABELS
-    status_labels = labels("status", "en") if en else STATUS_LABELS
-    reassign_labels = labels("reassign", "en") if en else REASSIGN_LABELS
+    pace_labels = labels("pace", lang)
+    status_labels = labels("status", lang)
+    reassign_labels = labels("reassign", lang)
     award_names = {a.name: say(f"award.{a.key}", lang) for a in figures.awards}
     join = ", " if en else "、"
 
@@ -341,15 +336,14 @@ def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
                 c.stage,
                 c.next_action,
                 c.due,
-                w("是" if c.overdue else "否"),
-                w("是" if c.stale else "否"),
+                status_word("是" if c.overdue else "否", lang),
+                status_word("是" if c.stale else "否", lang),
             )
             for c in figures.follow_ups.reassign
         ],
         (None, None, None, None, "yyyy-mm-dd", COUNT, None, None, "yyyy-mm-dd", None, None),
     )
     people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
-    grade_words = {g.value: g.en for g in GRADES if g.en}
     table(
         "评估排名",
         ("排名", "姓名", "目标", "实际完成", "达成率", "综合评分", "等级", "奖项"),
@@ -361,7 +355,7 @@ def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
                 shown_money(p.actual, unit),
                 Lined(p.attainment, figures.lines.get("attainment", ())),
                 Lined(p.score, figures.lines.get("score", ())),
-                grade_words.get(p.grade, p.grade) if en and p.grade else p.grade,
+                status_word(p.grade, lang) if p.grade else p.grade,
                 join.join(award_names.get(a, a) if en else a for a in p.awards),
             )
             for p in people

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from salesbook.errors import BadValue
+from salesbook.errors import AmbiguousDate, BadValue, ForeignCurrency
 from salesbook.schemas import DIMENSION_TYPES
 
 # --- text -----------------------------------------------------------------------------------------
@@ -47,6 +47,22 @@ def simplified(text: str) -> str:
     if text.isascii():
         return text
     return _t2s().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc  # lazily, as _t2s
+
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=65536)
+def traditional(text: str) -> str:
+    """Simplified -> Traditional (电话 -> 電話), the twin of `simplified`: what salesbook writes
+    into a workbook whose headers are Traditional."""
+    if text.isascii():
+        return text
+    return _s2t().convert(text)
 
 
 _SPACES = re.compile(r"\s+")
@@ -96,6 +112,13 @@ def header_keys(text: str) -> set[str]:
     if stripped:
         keys.add(stripped)
     return keys
+
+
+def spelled_keys(text: str) -> set[str]:
+    """header_keys without the fold to Simplified: what tells a 繁 header row (目標維度) from a
+    简 one (目标维度) that reads the same."""
+    key = _SPACES.sub("", clean_text(text).replace("*", "").replace("：", "").rstrip(":")).lower()
+    return {key, _BRACKETS.sub("", key)} - {""}
 
 
 def choice_key(text: str) -> str:
@@ -190,8 +213,29 @@ MONEY_UNITS = ("元", "人民币", "块", "rmb", "yuan")
 COUNT_UNITS = ("个", "人", "家", "次", "单", "件", "位", "名", "户", "条", "项")
 
 
+# Other currencies a CRM report may carry: an amount in them is an issue, never yuan.
+_FOREIGN = re.compile(
+    r"(?P<code>\b(?:USD|US\$|HKD|HK\$|EUR|GBP|JPY|SGD|TWD|NT\$|AUD|CAD|CHF|KRW)\b|US\$|HK\$|NT\$"
+    r"|\$|€|£|円|美元|港币|港元|欧元|英镑|日元|台币|新台币)",
+    re.IGNORECASE,
+)
+_CURRENCY_NAMES = {"$": "USD", "us$": "USD", "美元": "USD", "hk$": "HKD", "港币": "HKD"}
+_CURRENCY_NAMES |= {"港元": "HKD", "€": "EUR", "欧元": "EUR", "£": "GBP", "英镑": "GBP"}
+_CURRENCY_NAMES |= {"円": "JPY", "日元": "JPY", "nt$": "TWD", "台币": "TWD", "新台币": "TWD"}
+
+
+def _foreign(text: str) -> str | None:
+    """The currency a money text is written in when it is not yuan (USD, EUR…), else None."""
+    match = _FOREIGN.search(text)
+    if match is None:
+        return None
+    code = match["code"].lower()
+    return _CURRENCY_NAMES.get(code, code.upper())
+
+
 def parse_money(value: object) -> Decimal:
-    """Money as exact Decimal yuan: 40万元, 40万, ¥400,000, 1.2亿, ４０万, 四十万, 400000.0."""
+    """Money as exact Decimal yuan: 40万元, 40万, ¥400,000, CNY 1,200.00, 1.2亿, ４０万, 四十万,
+    400000.0. An amount in another currency (`USD 5,000`, `$5,000`) raises ForeignCurrency."""
     if isinstance(value, bool):
         raise BadValue(value)
     if isinstance(value, int):
@@ -201,6 +245,9 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, str):
         text = clean_text(value).lower()
         if text:
+            currency = _foreign(text)
+            if currency:
+                raise ForeignCurrency(value, currency)
             return _amount(text, MONEY_UNITS)
     raise BadValue(value)
 
@@ -221,6 +268,8 @@ def parse_quantity(value: object) -> Quantity:
     """分解目标值: `40万元` -> 400000 元, `8个` -> 8 个, `30` -> 30 (unit unknown)."""
     if isinstance(value, str):
         text = clean_text(value).lower()
+        if _foreign(text):
+            return Quantity(parse_money(text), "元")  # raises ForeignCurrency
         if any(unit in text for unit in ("元", "¥", "￥", "rmb", "cny", "人民币")):
             return Quantity(parse_money(text), "元")
         if text.endswith(COUNT_UNITS):
@@ -286,6 +335,14 @@ def parse_percent(value: object) -> Decimal:
     if number is None:
         raise BadValue(value)
     return number if abs(number) <= PERCENT_RATIO_LIMIT else number / 100
+
+
+def parse_points(value: object) -> Decimal:
+    """A percentage written as points, as a Decimal ratio: `85.5` and `85.5%` -> 0.855, `2.5` ->
+    0.025 (a column whose header says so: the size of the number never decides)."""
+    if isinstance(value, str) and clean_text(value).replace(" ", "").endswith(("%", "％", "‰")):
+        return parse_percent(value)
+    return parse_number(value) / 100
 
 
 def _plain_number(text: str) -> str:
@@ -416,6 +473,12 @@ _DATE = re.compile(
     r"(?:[T\s]+\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+# 9/3/2026 (10:15 AM): month/day order as the export's setting says (read.us_dates).
+_SLASHED_DATE = re.compile(
+    r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
+    r"(?:[T\s]+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[ap]\.?m\.?)?)?$",
+    re.IGNORECASE,
+)
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date:
@@ -430,8 +493,10 @@ def excel_serial_to_date(serial: float, date1904: bool = False) -> dt.date:
     return _EXCEL_1900 + dt.timedelta(days=days)
 
 
-def parse_date(value: object, date1904: bool = False) -> dt.date:
-    """2023-10-10, 2023/10/10, 2023年10月10日, 20231010, datetimes and Excel serials -> date."""
+def parse_date(value: object, date1904: bool = False, us_dates: bool = False) -> dt.date:
+    """2023-10-10, 2023/10/10, 2023年10月10日, 2026-09-03 10:15:00, 20231010, datetimes and
+    Excel serials -> date. `9/3/2026` is read only when `us_dates` says it is month/day (a US
+    export); otherwise it raises AmbiguousDate: the order is never guessed from one value."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -451,6 +516,14 @@ def parse_date(value: object, date1904: bool = False) -> dt.date:
             raise BadValue(value) from error
     if text.isdigit() and len(text) <= 7:  # a serial stored as text
         return excel_serial_to_date(int(text), date1904)
+    slashed = _SLASHED_DATE.match(text)
+    if slashed:
+        if not us_dates:
+            raise AmbiguousDate(value)
+        try:
+            return dt.date(int(slashed["y"]), int(slashed["a"]), int(slashed["b"]))
+        except ValueError as error:
+            raise BadValue(value) from error
     raise BadValue(value)
 
 
@@ -532,6 +605,48 @@ def parse_period(value: object) -> Period:
             return month_period(year, int(match["m"]))
         return year_period(year)
     raise BadValue(value)
+
+
+_CN_MONTHS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+_EN_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_COMPLETION_LABELS: dict[str, tuple[str, int]] = {
+    **{f"{w}月": ("month", m) for m, w in enumerate(_CN_MONTHS, 1)},
+    **{f"{m}月": ("month", m) for m in range(1, 13)},
+    **{f"{m:02d}月": ("month", m) for m in range(1, 10)},
+    **{f"{m:02d}": ("month", m) for m in range(1, 13)},
+    **{str(m): ("month", m) for m in range(1, 13)},
+    **{w: ("month", m) for m, w in enumerate(_EN_MONTHS, 1)},
+    **{w[:3]: ("month", m) for m, w in enumerate(_EN_MONTHS, 1)},
+    "sept": ("month", 9),
+    **{f"第{w}季度": ("quarter", q) for q, w in enumerate(_CN_MONTHS[:4], 1)},
+    **{f"{w}季度": ("quarter", q) for q, w in enumerate(_CN_MONTHS[:4], 1)},
+    **{f"第{q}季度": ("quarter", q) for q in range(1, 5)},
+    **{f"q{q}": ("quarter", q) for q in range(1, 5)},
+    **{w: ("year", 0) for w in ("全年", "全年合计", "年度", "年度合计", "合计", "总计", "total")},
+}
+
+
+def completion_label(value: object) -> tuple[str, int] | None:
+    """A 月份 cell of a target-completion export (no year): ("month", 1–12) for 一月, 1月, 01;
+    ("quarter", 1–4) for 第一季度, Q1; ("year", 0) for 全年; None for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean_text(simplified(str(value))).replace(" ", "").lower()
+    text = text.removesuffix("份").rstrip(".")  # 一月份, Sept.
+    return _COMPLETION_LABELS.get(text)
 
 
 # --- enumerations ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Drop-folder watcher (`salesbook watch`): each workbook that lands or changes is checked at once
-and gets its own issue list in OUTPUT/问题清单/, so a rep sees within seconds what to fix.
+and gets its own issue list in OUTPUT/问题清单/ (OUTPUT/Issues/ with --lang en), so a rep sees
+within seconds what to fix.
 
 File events come from watchfiles (inotify, FSEvents, ReadDirectoryChangesW). An event only says
 that a file is being written: a workbook is read once its size and mtime have stood still for
@@ -9,7 +10,7 @@ modified moments ago waits (up to `patience` seconds in all) before it is report
 only read. Nothing one file does (its name, a failing check or write) stops the watcher: the
 problem is one line and the watching goes on.
 
-OUTPUT/问题清单/ is live, so the manifest of a run into OUTPUT leaves it out (manifest.LIVE).
+That folder is live, so the manifest of a run into OUTPUT leaves it out (manifest.LIVE_FOLDERS).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from salesbook.errors import SalesbookError
 from salesbook.files import write_atomically
 from salesbook.issue_list import write_issue_workbook
 from salesbook.issues import Issue, Severity
-from salesbook.manifest import LIVE
+from salesbook.manifest import LIVE, live_folder
 from salesbook.sources import (
     WORKBOOK_SUFFIXES,
     find_workbooks,
@@ -45,6 +46,7 @@ from salesbook.sources import (
 )
 
 REPORTS = LIVE  # OUTPUT/问题清单/<file>.xlsx, one issue list per input file, sub-folders mirrored
+# (in English OUTPUT/Issues/: live_folder(lang))
 SETTLE_S = 0.5  # a file must keep its size and mtime this long before it is read
 PATIENCE_S = 30.0  # the longest a file that looks cut short is waited for before it is reported
 RETRY_S = 1.0  # how long a file that looked cut short waits before it is looked at again
@@ -109,7 +111,7 @@ def watch(
     if not folder.is_dir():
         raise SalesbookError(f"文件夹不存在：{folder} (folder not found)")
     root = folder.resolve()
-    reports = output / REPORTS
+    reports = output / live_folder(lang)
     # Reports written inside the watched folder would be read as inputs and trigger themselves.
     resolved = reports.resolve()
     if resolved.is_relative_to(root) or root.is_relative_to(resolved):
@@ -209,7 +211,7 @@ class _Watcher:
             jobs,
         )
         self.root = folder.resolve()
-        self.reports = output / REPORTS
+        self.reports = output / live_folder(lang)
         self.echo, self.on_report = echo, on_report
         self.settle, self.patience = settle, patience
         self.known: dict[str, list[Issue]] = {}

@@ -1,7 +1,10 @@
 """Key + params -> the zh/en sentences salesbook writes for people (awards, labels), one table like CODES.
 
 Figures carry keys and numbers (an award's key, a pace band, a reason); what a person reads is
-made here, in either language, from one entry. Issue messages stay in issues.CODES.
+made here, in either language, from one entry (繁, for a Traditional-headed workbook, is the 简
+converted by OpenCC unless an entry gives it). Issue messages stay in issues.CODES. The words a
+status cell holds are declared once here in 简, 繁 and English (STATUS_WORDS): the filled copies,
+the summary and the status colours (cells.py) all take them from that table.
 """
 
 from __future__ import annotations
@@ -9,15 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from salesbook.schemas import GRADES
+from salesbook.values import traditional
+
 
 @dataclass(frozen=True)
 class Wording:
     key: str
     zh: str  # template with {named} fields
     en: str
+    hant: str | None = None  # 繁, where it must be exact (a status word); else converted from zh
 
     def text(self, lang: str = "zh", params: Mapping[str, object] | None = None) -> str:
-        template = self.en if lang == "en" else self.zh
+        """In `lang`: zh (简), zh-Hant (繁) or en."""
+        if lang == "en":
+            template = self.en
+        elif lang == "zh-Hant":
+            template = self.hant or traditional(self.zh)
+        else:
+            template = self.zh
         return template.format_map(params or {})
 
 
@@ -72,14 +85,21 @@ WORDS: dict[str, Wording] = {
             "sales {amount}, attainment {points} points",
         ),
         # pace against expected progress (SPEC §1.1, §4)
-        Wording("pace.ahead", "领先", "Ahead"),
-        Wording("pace.on_track", "正常", "On track"),
-        Wording("pace.watch", "关注", "Watch"),
-        Wording("pace.behind", "落后", "Behind"),
+        Wording("pace.ahead", "领先", "Ahead", "領先"),
+        Wording("pace.on_track", "正常", "On track", "正常"),
+        Wording("pace.watch", "关注", "Watch", "關注"),
+        Wording("pace.behind", "落后", "Behind", "落後"),
         # health indicator status (SPEC §1.4)
-        Wording("status.healthy", "健康", "Healthy"),
-        Wording("status.watch", "关注", "Watch"),
-        Wording("status.alert", "预警", "Alert"),
+        Wording("status.healthy", "健康", "Healthy", "健康"),
+        Wording("status.watch", "关注", "Watch", "關注"),
+        Wording("status.alert", "预警", "Alert", "預警"),
+        # the other words of status columns: flags, standards met, plans carried out
+        Wording("flag.yes", "是", "yes", "是"),
+        Wording("flag.no", "否", "no", "否"),
+        Wording("standard.met", "达标", "met", "達標"),
+        Wording("standard.not_met", "未达标", "not met", "未達標"),
+        Wording("standard.no_data", "无数据", "no data", "無數據"),
+        Wording("plan.no_follow_up", "未跟进", "no follow-up", "未跟進"),
         # why a customer is listed 待重新分配: its owner cannot follow it up any more
         Wording("reassign.left", "负责人已离职", "Owner has left"),
         Wording("reassign.not_on_roster", "负责人不在团队名册", "Owner not on the roster"),
@@ -110,7 +130,7 @@ WORDS: dict[str, Wording] = {
 
 
 def say(key: str, lang: str = "zh", params: Mapping[str, object] | None = None) -> str:
-    """The sentence `key` in `lang` (zh or en) with `params` filled in."""
+    """The sentence `key` in `lang` (zh, zh-Hant or en) with `params` filled in."""
     return WORDS[key].text(lang, params)
 
 
@@ -126,7 +146,8 @@ class Phrase:
 
 
 def labels(family: str, lang: str = "zh") -> dict[str, str]:
-    """Every entry `family.<name>` as {name: text}: pace, status, reassign, document, withheld."""
+    """Every entry `family.<name>` as {name: text} in `lang` (zh, zh-Hant, en): pace, status,
+    flag, standard, plan, reassign, document, withheld."""
     prefix = family + "."
     return {
         key[len(prefix) :]: say(key, lang)
@@ -139,3 +160,24 @@ def labels(family: str, lang: str = "zh") -> dict[str, str]:
 PACE_LABELS = labels("pace")
 STATUS_LABELS = labels("status")
 REASSIGN_LABELS = labels("reassign")
+
+
+# Every word a status cell holds, 简 -> (繁, English), each declared once: the pace, health,
+# flag, standard and plan entries above and the grades of schemas.GRADES. cells.STATUS_FILLS
+# colours the 简 words; its 繁 and English twins are derived from this table.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    **{
+        WORDS[key].zh: (WORDS[key].text("zh-Hant"), WORDS[key].en)
+        for key in WORDS
+        if key.partition(".")[0] in ("pace", "status", "flag", "standard", "plan")
+    },
+    **{g.value: (g.hant or g.value, g.en or g.value) for g in GRADES},
+}
+
+
+def status_word(word: str, lang: str = "zh") -> str:
+    """A status word (简, a key of STATUS_WORDS) as a sheet in `lang` holds it; another word
+    (not a status) is returned as it is."""
+    if lang == "zh" or word not in STATUS_WORDS:
+        return word
+    return STATUS_WORDS[word][lang == "en"]

@@ -339,3 +339,27 @@ def files_state(folder: Path) -> dict[str, tuple[str, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def one_row_log(path: Path, lang: str, channel: str) -> None:
+    """A one-row log headed in `lang`, its channel one no list allows (an SB-V006)."""
+    write_book(
+        path,
+        {
+            "Log": (
+                headers("follow_up", lang, keys=FOLLOW_UP_KEYS),
+                [
+                    [
+                        path.stem + "公司",
+                        "李明",
+                        "2023-10-10",
+                        channel,
+                        "询问产品A参数及供货周期",
+                        "需定制化功能",
+                        "发送方案报价单",
+                        "2023-10-15",
+                    ]
+                ],
+            )
+        },
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, validate_json, write_book
+from conftest import FOLLOW_UP_KEYS, TODAY, headers, one_row_log, validate_json, write_book
 
 from salesbook.cli import cli
 
@@ -70,34 +70,10 @@ def test_english_run_writes_summary_and_issue_list_in_english(
     assert not (output / "问题清单.xlsx").exists()
 
 
-def follow_up_log(path: Path, lang: str, channel: str) -> None:
-    """A one-row log headed in `lang`, its channel one no list allows (an SB-V006)."""
-    write_book(
-        path,
-        {
-            "Log": (
-                headers("follow_up", lang, keys=FOLLOW_UP_KEYS),
-                [
-                    [
-                        path.stem + "公司",
-                        "李明",
-                        "2023-10-10",
-                        channel,
-                        "询问产品A参数及供货周期",
-                        "需定制化功能",
-                        "发送方案报价单",
-                        "2023-10-15",
-                    ]
-                ],
-            )
-        },
-    )
-
-
 def test_added_columns_and_issue_sheet_follow_each_files_headers(org: Path, tmp_path: Path) -> None:
-    follow_up_log(org / "简体.xlsx", "zh", "传真")
-    follow_up_log(org / "繁體.xlsx", "zh-Hant", "傳真")
-    follow_up_log(org / "english.xlsx", "en", "Fax")
+    one_row_log(org / "简体.xlsx", "zh", "传真")
+    one_row_log(org / "繁體.xlsx", "zh-Hant", "傳真")
+    one_row_log(org / "english.xlsx", "en", "Fax")
     output = tmp_path / "out"
     run(org, output)  # the run itself in Chinese: each copy follows its own headers
     copies = output / "workbooks"

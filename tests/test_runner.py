@@ -81,12 +81,20 @@ def test_a_failing_task_stops_the_run_naming_what_it_was_making() -> None:
 @pytest.mark.parametrize(
     ("task", "code", "detail"),
     [
-        pytest.param(lambda path: os._exit(3), "SB-F006", "reader exited with code 3", id="dies"),
-        pytest.param(lambda path: time.sleep(30), "SB-F006", "> 1 s", id="hangs"),
         pytest.param(
-            lambda path: fails("calamine said no\n…"), "SB-F001", "calamine said no", id="raises"
+            lambda path, options=None: os._exit(3),
+            "SB-F006",
+            "reader exited with code 3",
+            id="dies",
         ),
-        pytest.param(lambda path: grabs(1 << 14), "SB-F006", "memory", id="memory"),
+        pytest.param(lambda path, options=None: time.sleep(30), "SB-F006", "> 1 s", id="hangs"),
+        pytest.param(
+            lambda path, options=None: fails("calamine said no\n…"),
+            "SB-F001",
+            "calamine said no",
+            id="raises",
+        ),
+        pytest.param(lambda path, options=None: grabs(1 << 14), "SB-F006", "memory", id="memory"),
     ],
 )
 def test_a_reader_child_that_fails_is_one_issue_for_its_file(

@@ -21,6 +21,7 @@ from conftest import FOLLOW_UP_KEYS, TODAY, files_state, headers, write_book
 
 from salesbook import batch
 from salesbook.errors import SalesbookError
+from salesbook.manifest import live_folder
 from salesbook.watch import REPORTS, FileReport, next_run, report_path, watch
 
 # Python 3.12+ warns when a threaded process forks (the reader's children); the test thread is why.
@@ -62,7 +63,7 @@ class Running:
 
     def __init__(self, folder: Path, output: Path, **options: object) -> None:
         self.folder, self.output = folder, output
-        self.reports = output / REPORTS
+        self.reports = output / live_folder(str(options.get("lang", "zh")))  # Issues/ in en
         self.lines: list[str] = []
         self.events: list[FileReport] = []
         self.stop = threading.Event()

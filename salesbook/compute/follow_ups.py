@@ -1,9 +1,15 @@
-"""Book + RunPeriod + People -> FollowUpFigures (per rep, region, customer, funnel), plans and discipline."""
+"""Book + RunPeriod + People -> FollowUpFigures (per rep, region, customer, funnel), plans and discipline.
+
+The follow-up log gives the activity (counts, visits, completeness, overdue, stale); an opportunity
+list (商机, issue 14) read beside it gives each customer's current stage and deal value, joined by
+customer name. Opportunities are not follow-ups: they never add to follow-up counts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
@@ -12,7 +18,7 @@ from salesbook.compute.people import People
 from salesbook.compute.period import INTERNAL, STAGE_ORDER, WON, RunPeriod, ratio
 from salesbook.config import Config
 from salesbook.read import Book, Table
-from salesbook.schemas import VISIT
+from salesbook.schemas import LOST, VISIT
 from salesbook.values import Period, column_letter, is_placeholder
 from salesbook.workdays import WorkCalendar
 
@@ -45,24 +51,31 @@ class RepFollowUps:
 
 @dataclass
 class CustomerStatus:
-    """A customer at the as-of date, from its latest follow-up up to then (SPEC §4)."""
+    """A customer at the as-of date, from its latest follow-up up to then (SPEC §4) and from its
+    opportunities in the opportunity list (商机), when one was read."""
 
     customer: str
     owner: str
-    last_date: dt.date
-    stage: str | None
+    last_date: dt.date | None  # None: in the opportunity list only, no follow-up date anywhere
+    stage: str | None  # its current stage: 输单 when lost
     due: dt.date | None
     next_action: str | None
     overdue: bool = False
     stale: bool = False
     pool_date: dt.date | None = None
-    idle_days: int = 0  # working days from the last follow-up to the as-of date
+    idle_days: int | None = 0  # working days from last_date to the as-of date
     in_period: bool = False  # followed up within the run period
     region: str = ""  # the owner's region on the roster
     reassign: str | None = (
         None  # reassign.<key> in salesbook.words when the owner cannot follow it up
     )
-    row: int = field(default=0, metadata=INTERNAL)  # position of the latest follow-up
+    # The latest stage is 输单 (lost, invalid): its funnel has ended, never overdue or stale.
+    lost: bool = False
+    # Its opportunities that are not lost, their amounts added up in exact Decimal yuan; None
+    # without an opportunity in the list, or when one of those amounts could not be read.
+    deal_value: Decimal | None = None
+    opportunities: int = 0  # its opportunities in the list, up to the as-of date
+    row: int = field(default=-1, metadata=INTERNAL)  # latest follow-up; -1: none
 
 
 class FunnelStage(TypedDict):
@@ -96,11 +109,13 @@ class FollowUpFigures:
     # rows repeating an earlier one (SB-U005): counted nowhere
     repeated_rows: list[int] = field(default_factory=list, metadata=INTERNAL)
     # Up to as-of: customer -> (signing date, who signed); customers first recorded at
-    # 履约交付/售后跟进 (existing business); owner -> (customer, date) of each follow-up.
+    # 履约交付/售后跟进 (existing business); owner -> (customer, date) of each follow-up and of
+    # each dated opportunity (Opportunity.active) the owner holds.
     _signed: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
     _existing: set[str] = field(default_factory=set)
     _by_owner: dict[str, list[tuple[str, dt.date]]] = field(default_factory=dict)
     _touched: set[str] = field(default_factory=set)  # customers followed up in the run period
+    _lost: set[str] = field(default_factory=set)  # latest stage 输单 at as-of: never a signing
 
     def new_signings(self, owners: set[str], period: Period) -> set[str]:
         """Customers that reached 合同签订 within `period` in a follow-up by one of `owners`
@@ -109,12 +124,16 @@ class FollowUpFigures:
             c
             for owner in owners
             for c, _ in self._by_owner.get(owner, ())
-            if c in self._signed and self._signed[c][1] == owner and self._signed[c][0] in period
+            if c in self._signed
+            and self._signed[c][1] == owner
+            and self._signed[c][0] in period
+            and c not in self._lost
         }
 
     def prospects(self, owners: set[str], period: Period) -> set[str]:
-        """Customers these owners followed up within `period` that were not customers yet: not
-        first recorded at 履约交付/售后跟进, and not signed before the period."""
+        """Customers these owners followed up within `period` (or whose opportunity they own was
+        followed up or won in it) that were not customers yet: not first recorded at
+        履约交付/售后跟进, and not signed before the period."""
         return {
             c
             for owner in owners
@@ -202,13 +221,260 @@ def reassign_reason(owner: str | None, people: People) -> str | None:
     return None if owner in people.active else "left"
 
 
+@dataclass(frozen=True)
+class Opportunity:
+    """One row of the opportunity list (商机) as seen at the as-of date."""
+
+    row: int  # position in the opportunity table
+    customer: str
+    owner: str
+    step: int | None  # its stage in STAGE_ORDER; None when lost or not read
+    lost: bool
+    amount: Decimal | None
+    day: dt.date  # when its stage was seen (see opportunities_at)
+    active: bool  # dated: activity of its owner on `day` (prospects), a signing if won
+    last_follow_up: dt.date | None
+
+
+def opportunities_at(book: Book, as_of: dt.date) -> dict[str, list[Opportunity]]:
+    """Each customer's opportunities whose stage was seen by `as_of`. A stage is dated by the
+    row's 最后跟进时间, else by 预计成交日期 for a won one (the signing), else it stands at the
+    as-of date (an export is the CRM's state now) as the customer's stage, but is no activity
+    and no signing of any period: it would count again in every later run. A row repeating an earlier one on customer and
+    商机名称 (SB-U007) counts once, as the first."""
+    table = book.table("opportunity")
+    if table is None or not len(table):
+        return {}
+    seen: set[tuple[str, str]] = set()
+    found: dict[str, list[Opportunity]] = defaultdict(list)
+    for i, (name, customer, owner, stage, amount, close, last) in enumerate(
+        zip(
+            table.texts("name"),
+            table.texts("customer"),
+            table.texts("owner"),
+            table.texts("stage"),
+            table.decimals("amount"),
+            table.dates("close_date"),
+            table.dates("last_follow_up"),
+            strict=True,
+        )
+    ):
+        if not customer:
+            continue
+        if name:
+            if (customer, name) in seen:
+                continue
+            seen.add((customer, name))
+        step = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else None
+        won = step is not None and step >= WON
+        day = last or (close if won else None)
+        if day is not None and day > as_of:
+            continue  # not seen yet at the as-of date
+        found[customer].append(
+            Opportunity(
+                i,
+                customer,
+                owner or "",
+                step,
+                stage == LOST,
+                amount,
+                day or as_of,
+                day is not None,  # an undated won deal is no signing of any period: never guessed
+                last,
+            )
+        )
+    return found
+
+
+def deal_value(deals: list[Opportunity]) -> Decimal | None:
+    """The amounts of the opportunities not lost, added up exactly (Decimal yuan, never rounded);
+    None when one of them could not be read (a sum without it would look complete)."""
+    amounts = [d.amount for d in deals if not d.lost]
+    if any(a is None for a in amounts):
+        return None
+    return sum((a for a in amounts if a is not None), Decimal(0))
+
+
 def compute_follow_ups(
     book: Book, config: Config, run: RunPeriod, calendar: WorkCalendar, people: People
 ) -> FollowUpFigures:
     figures = FollowUpFigures()
+    period, as_of = run.period, run.as_of
+    deals = opportunities_at(book, as_of)
     table = book.table("follow_up")
-    if table is None or not len(table):
+    if (table is None or not len(table)) and not deals:
         return figures
+    history: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
+    owners: list[str | None] = []
+    stages: list[str | None] = []
+    dues: list[dt.date | None] = []
+    actions: list[str | None] = []
+
+    def rep(owner: str) -> RepFollowUps:
+        if owner not in figures.reps:
+            figures.reps[owner] = RepFollowUps(owner, people.region.get(owner, ""))
+        return figures.reps[owner]
+
+    if table is not None and len(table):
+        owners, stages, dues, actions = (
+            table.texts("owner"),
+            table.texts("stage"),
+            table.dates("due"),
+            table.texts("next_action"),
+        )
+        history = _count_follow_ups(book, table, config, run, calendar, figures, rep)
+
+    # Every customer's state at as-of, from its latest follow-up, whether or not it was followed
+    # up in the run period (SPEC §4): the customers nobody followed up are the ones to see. The
+    # opportunity list adds its customers' stages and deal values, and customers never followed up.
+    reach: dict[str, int] = {}  # furthest step by as-of
+    funnel_reach: dict[str, int] = {}  # by the period's end too: a later signing is not its
+    for customer in sorted(set(history) | set(deals)):
+        rows = history.get(customer, [])
+        own = deals.get(customer, [])
+        for day, j in rows:
+            figures._by_owner.setdefault(owners[j] or "", []).append((customer, day))
+        for deal in own:
+            if deal.active:
+                figures._by_owner.setdefault(deal.owner, []).append((customer, deal.day))
+        # Stage observations in date order, follow-ups before opportunities on a day: (day,
+        # source, step, who). Lost ones end the funnel but are no step.
+        noted = [
+            (day, 0, STAGE_ORDER.index(stage) if stage != LOST else None, owners[j] or "")
+            for day, j in rows
+            if (stage := stages[j]) is not None and (stage in STAGE_ORDER or stage == LOST)
+        ]
+        steps = sorted(
+            [n for n in noted if n[2] is not None]
+            + [(d.day, 1, d.step, d.owner) for d in own if d.step is not None and d.active],
+            key=lambda n: (n[0], n[1]),
+        )
+        reach[customer] = max(
+            [n[2] for n in steps if n[2] is not None] + [d.step for d in own if d.step is not None],
+            default=-1,
+        )
+        funnel_reach[customer] = max(
+            (n[2] for n in steps if n[2] is not None and n[0] <= period.end), default=-1
+        )
+        # The latest stage: the opportunity list's (lost only when every one is lost) when seen
+        # on or after the latest staged follow-up, else that follow-up's.
+        current: str | None = None
+        if own and (not noted or max(d.day for d in own) >= noted[-1][0]):
+            lost = all(d.lost for d in own)
+            furthest = max((d.step for d in own if d.step is not None), default=None)
+            if lost:
+                current = LOST
+            elif furthest is not None:
+                current = STAGE_ORDER[furthest]
+        elif noted:
+            step = noted[-1][2]
+            lost = step is None
+            current = LOST if step is None else STAGE_ORDER[step]
+        else:
+            lost = False
+        if steps and (steps[0][2] or 0) > WON:
+            figures._existing.add(customer)  # first seen in delivery or after-sales
+        else:
+            signing = next((n for n in steps if (n[2] or 0) >= WON), None)
+            if signing is not None:
+                figures._signed[customer] = (signing[0], signing[3])
+        if lost:
+            figures._lost.add(customer)
+            funnel_reach[customer] = min(funnel_reach[customer], WON - 1)  # never a signing
+        if rows:
+            last_day, last = rows[-1]
+            status = CustomerStatus(
+                customer,
+                owners[last] or "",
+                last_day,
+                current or stages[last],
+                dues[last],
+                actions[last],
+                row=last,
+            )
+        else:
+            # Only in the opportunity list: its owner is the one of the furthest open deal (any
+            # deal when all are lost); its last follow-up the CRM's 最后跟进时间.
+            lead = max(own, key=lambda d: (not d.lost, d.step if d.step is not None else -1, d.day))
+            days = [d.last_follow_up for d in own if d.last_follow_up is not None]
+            status = CustomerStatus(
+                customer, lead.owner, max(days) if days else None, current, None, None
+            )
+        if own:
+            status.deal_value = deal_value(own)
+            status.opportunities = len(own)
+        owner = status.owner
+        status.lost = lost
+        status.idle_days = (
+            calendar.workdays_between(status.last_date, as_of) if status.last_date else None
+        )
+        status.in_period = customer in figures._touched
+        status.region = people.region.get(owner, "")
+        status.reassign = reassign_reason(owner, people)
+        status.overdue = not lost and status.due is not None and status.due < as_of
+        # Stale is about open opportunities (seed 002): a customer that has signed is past it,
+        # one lost has left the funnel, one without a follow-up date cannot be measured.
+        status.stale = (
+            not lost
+            and reach[customer] < WON
+            and status.idle_days is not None
+            and status.idle_days > config.stale_days
+        )
+        if config.pool_days and status.last_date is not None:
+            try:  # load_config caps pool_days; a Config built in code may not
+                status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
+            except OverflowError:
+                status.pool_date = None
+        figures.customers.append(status)
+        if status.reassign:
+            figures.reassign.append(status)
+        if owner:
+            record = rep(owner)
+            record.overdue += status.overdue
+            record.stale += status.stale
+    # longest idle first; never followed up before all
+    figures.reassign.sort(
+        key=lambda c: (-(c.idle_days if c.idle_days is not None else 10**9), c.owner, c.customer)
+    )
+
+    for record in figures.reps.values():
+        region = figures.regions.setdefault(record.region or "—", Counter())
+        region["follow_ups"] += record.follow_ups
+        region["customers"] += record.customers
+        region["visits"] += record.visits
+        region["overdue"] += record.overdue
+        region["stale"] += record.stale
+        region["backfilled"] += record.backfilled
+    figures.regions = {k: dict(v) for k, v in figures.regions.items()}
+
+    # Funnel (seed 003): the prospects followed up in the period, by the furthest stage reached;
+    # its 合同签订 count is the period's new signings, the rule the standards use. FUNNEL has the
+    # steps only: 输单 is an outcome, never a step of it.
+    prospects = figures.prospects(set(figures._by_owner), period)
+    reached = Counter(funnel_reach[c] for c in prospects if funnel_reach[c] >= 0)
+    at_least = [sum(n for r, n in reached.items() if r >= i) for i in range(len(STAGE_ORDER))]
+    for i, stage in enumerate(STAGE_ORDER):
+        figures.funnel.append(
+            {
+                "stage": stage,
+                "customers": at_least[i],
+                "conversion": ratio(at_least[i], at_least[i - 1]) if i else None,
+            }
+        )
+    return figures
+
+
+def _count_follow_ups(
+    book: Book,
+    table: Table,
+    config: Config,
+    run: RunPeriod,
+    calendar: WorkCalendar,
+    figures: FollowUpFigures,
+    rep: Callable[[str], RepFollowUps],
+) -> dict[str, list[tuple[dt.date, int]]]:
+    """The follow-up log's own figures (counts, channels, visits, completeness, back-filling,
+    process nodes); returns every customer's follow-ups up to as-of, in date order."""
     frame = table.frame
     period, as_of = run.period, run.as_of
     dates = table.dates("date")
@@ -217,8 +483,6 @@ def compute_follow_ups(
     channels = table.texts("channel")
     dues = table.dates("due")
     entered = table.dates("entered")
-    stages = table.texts("stage")
-    actions = table.texts("next_action")
     # A row repeated across files (SB-U005) counts once, as its first copy, in every figure.
     repeated = repeated_rows(table)
     figures.repeated_rows = sorted(repeated)
@@ -243,11 +507,6 @@ def compute_follow_ups(
             history[customer].append((day, i))
     for rows in history.values():
         rows.sort(key=lambda row: row[0])  # stable: a day's rows stay in table order
-
-    def rep(owner: str) -> RepFollowUps:
-        if owner not in figures.reps:
-            figures.reps[owner] = RepFollowUps(owner, people.region.get(owner, ""))
-        return figures.reps[owner]
 
     touched: dict[str, set[str]] = defaultdict(set)
     for i, day in enumerate(dates):
@@ -293,81 +552,7 @@ def compute_follow_ups(
                 record.process_nodes_done += 1
     for owner, names in touched.items():
         rep(owner).customers = len(names)
-
-    # Every customer's state at as-of, from its latest follow-up, whether or not it was followed
-    # up in the run period (SPEC §4): the customers nobody followed up are the ones to see.
-    reach: dict[str, int] = {}
-    for customer, rows in sorted(history.items()):
-        last_day, last = rows[-1]
-        staged = [
-            (day, j, STAGE_ORDER.index(stage))
-            for day, j in rows
-            if (stage := stages[j]) is not None and stage in STAGE_ORDER
-        ]
-        reach[customer] = max((s for _, _, s in staged), default=-1)
-        for day, j in rows:
-            figures._by_owner.setdefault(owners[j] or "", []).append((customer, day))
-        if staged and staged[0][2] > WON:
-            figures._existing.add(customer)  # first seen in delivery or after-sales
-        else:
-            signing = next(((day, j) for day, j, s in staged if s >= WON), None)
-            if signing is not None:
-                figures._signed[customer] = (signing[0], owners[signing[1]] or "")
-        owner = owners[last] or ""
-        status = CustomerStatus(
-            customer,
-            owner,
-            last_day,
-            stages[last],
-            dues[last],
-            actions[last],
-            idle_days=calendar.workdays_between(last_day, as_of),
-            in_period=customer in figures._touched,
-            region=people.region.get(owner, ""),
-            reassign=reassign_reason(owner, people),
-            row=last,
-        )
-        status.overdue = status.due is not None and status.due < as_of
-        # Stale is about open opportunities (seed 002): a customer that has signed is past it.
-        status.stale = reach[customer] < WON and status.idle_days > config.stale_days
-        if config.pool_days:
-            try:  # load_config caps pool_days; a Config built in code may not
-                status.pool_date = status.last_date + dt.timedelta(days=config.pool_days)
-            except OverflowError:
-                status.pool_date = None
-        figures.customers.append(status)
-        if status.reassign:
-            figures.reassign.append(status)
-        if owner:
-            record = rep(owner)
-            record.overdue += status.overdue
-            record.stale += status.stale
-    figures.reassign.sort(key=lambda c: (-c.idle_days, c.owner, c.customer))  # longest idle first
-
-    for record in figures.reps.values():
-        region = figures.regions.setdefault(record.region or "—", Counter())
-        region["follow_ups"] += record.follow_ups
-        region["customers"] += record.customers
-        region["visits"] += record.visits
-        region["overdue"] += record.overdue
-        region["stale"] += record.stale
-        region["backfilled"] += record.backfilled
-    figures.regions = {k: dict(v) for k, v in figures.regions.items()}
-
-    # Funnel (seed 003): the prospects followed up in the period, by the furthest stage reached;
-    # its 合同签订 count is the period's new signings, the rule the standards use.
-    prospects = figures.prospects(set(figures._by_owner), period)
-    reached = Counter(reach[c] for c in prospects if reach[c] >= 0)
-    at_least = [sum(n for r, n in reached.items() if r >= i) for i in range(len(STAGE_ORDER))]
-    for i, stage in enumerate(STAGE_ORDER):
-        figures.funnel.append(
-            {
-                "stage": stage,
-                "customers": at_least[i],
-                "conversion": ratio(at_least[i], at_least[i - 1]) if i else None,
-            }
-        )
-    return figures
+    return history
 
 
 @dataclass

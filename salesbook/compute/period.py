@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from salesbook.read import Book
-from salesbook.schemas import STAGES
+from salesbook.schemas import FUNNEL
 from salesbook.shown import shown, shown_percent
 from salesbook.values import Period, month_period, quarter_period, year_period
 from salesbook.workdays import WorkCalendar
@@ -21,7 +21,7 @@ from salesbook.workdays import WorkCalendar
 FEN = Decimal("0.01")
 INTERNAL = {"json": False}  # positions in the merged tables: for the writers, not for figures.json
 HUNDRED = Decimal(100)
-STAGE_ORDER = [s.value for s in STAGES]
+STAGE_ORDER = [s.value for s in FUNNEL]
 WON = STAGE_ORDER.index("合同签订")  # stages from here on are won business
 
 

@@ -42,7 +42,13 @@ from salesbook.compute.period import (
     targets_period,
 )
 from salesbook.compute.recipients import Recipients, document_recipients, no_recipients
-from salesbook.compute.targets import TargetFigure, compute_targets, mark_incomplete, pace_of
+from salesbook.compute.targets import (
+    TargetFigure,
+    add_export_targets,
+    compute_targets,
+    mark_incomplete,
+    pace_of,
+)
 from salesbook.config import Config
 from salesbook.issues import Issue
 from salesbook.read import Book
@@ -247,6 +253,7 @@ def compute(
     appraisal = compute_appraisal(book, config, own_follow_ups, own_new_customer_targets(book))
     targets = compute_targets(book, config, run, calendar, people, appraisal, own_follow_ups)
     mark_incomplete(book, targets, appraisal, people)
+    add_export_targets(book, config, run, calendar, targets, people, own_follow_ups)
     awards = compute_awards(appraisal, config, previous_attainment, previous_actual)
     derived = derived_indicators(targets, follow_ups)
     health = compute_health(book, run, derived, health_history or {})

@@ -1,4 +1,5 @@
-"""Book + RunPeriod + appraisal -> TargetFigure per breakdown row: splits, actual, attainment, pace, standard."""
+"""Book + RunPeriod + appraisal -> TargetFigure per breakdown row (and per person of a CRM's
+target-completion export): splits, actual, attainment, pace, standard."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from salesbook.compute.appraisal import PersonFigure
 from salesbook.compute.follow_ups import FollowUpFigures
-from salesbook.compute.people import People
+from salesbook.compute.people import People, place_key
 from salesbook.compute.period import (
     HUNDRED,
     INTERNAL,
@@ -27,6 +28,7 @@ from salesbook.values import (
     Quantity,
     Threshold,
     choice_key,
+    completion_label,
     month_period,
     parse_quantity,
     parse_threshold,
@@ -50,9 +52,15 @@ class Standard:
     met: bool | None = None
 
 
+BREAKDOWN, EXPORT = "breakdown", "target_completion"  # where a target figure comes from
+EXPORT_OVERALL, EXPORT_METRIC = "目标完成情况", "销售额"  # how an export's figures are named
+
+
 @dataclass
 class TargetFigure:
-    row: int = field(metadata=INTERNAL)  # position in the breakdown table
+    # Position in the breakdown table; None for a figure from a target-completion export, which
+    # has no breakdown row: nothing is ever written back for it (fill skips it).
+    row: int | None = field(metadata=INTERNAL)
     overall: str
     metric: str
     dimension_type: str | None
@@ -80,6 +88,9 @@ class TargetFigure:
     # Members whose actual could not be read (name and cell): the actual is then left unknown
     # rather than summed from the others (see mark_incomplete).
     missing: list[str] = field(default_factory=list)
+    source: str = BREAKDOWN  # or EXPORT: one person's months of a target-completion export
+    # For an export figure: the export's first month row of the person (issue locations)
+    export_row: int | None = field(default=None, metadata=INTERNAL)
 
 
 def pace_of(attainment: Decimal, elapsed: Decimal, tolerance_points: Decimal) -> str:
@@ -198,7 +209,7 @@ def compute_targets(
             continue  # reported by the checks; nothing sound to compute from
         metric, embedded = split_overall(overall_text)
         whole, period = overall.get(choice_key(metric), (embedded, None))
-        period = period or _default_target_period(run)
+        period = period or run_target_period(run)
         split = split_dimension(dimension) if dimension else None
         unit = (
             target.unit or (whole.unit if whole else None) or (embedded.unit if embedded else None)
@@ -219,30 +230,14 @@ def compute_targets(
         figure.dimension = dimension
         if whole is not None and whole.amount > 0:
             figure.share = ratio(target.amount, whole.amount)
-        workdays = calendar.workdays(period.start, period.end)
         figure.months = split_months(target.amount, period, unit)
         figure.quarters = quarter_sums(figure.months)
         amounts = {amount for _, amount in figure.months}
         if len(amounts) == 1 or unit != "个":
             figure.monthly = figure.months[0][1] if figure.months else None
-        if workdays:
-            if unit == "个":
-                figure.daily = count_rate(target.amount / workdays)
-            else:
-                figure.daily = round_to(target.amount / workdays, unit)
-            if period.months >= 3 or period.kind == "quarter":
-                weekly = target.amount * 5 / workdays
-                figure.weekly = count_rate(weekly) if unit == "个" else round_to(weekly, unit)
+        _run_rates(figure, calendar)
         figure.actual, figure.actual_source = _actual(figure, actual, appraisal, people)
-        figure.elapsed = elapsed_share(period, run.as_of, calendar)
-        if figure.actual is not None:
-            figure.attainment = ratio(figure.actual, figure.target)
-            figure.gap = round_to(figure.target - figure.actual, unit)
-            figure.pace = pace_of(
-                figure.attainment or Decimal(0), figure.elapsed, config.pace_tolerance
-            )
-            if figure.elapsed:
-                figure.projection = round_to(figure.actual / figure.elapsed, unit)
+        _progress(figure, config, run, calendar)
         standard_text = standards[i]
         if standard_text:
             figure.standard = evaluate_standard(standard_text, figure, people, follow_ups)
@@ -250,7 +245,36 @@ def compute_targets(
     return figures
 
 
-def _default_target_period(run: RunPeriod) -> Period:
+def _run_rates(figure: TargetFigure, calendar: WorkCalendar) -> None:
+    """Daily (per working day) and, over a quarter or more, weekly targets."""
+    period, unit, target = figure.period, figure.unit, figure.target
+    workdays = calendar.workdays(period.start, period.end)
+    if workdays:
+        if unit == "个":
+            figure.daily = count_rate(target / workdays)
+        else:
+            figure.daily = round_to(target / workdays, unit)
+        if period.months >= 3 or period.kind == "quarter":
+            weekly = target * 5 / workdays
+            figure.weekly = count_rate(weekly) if unit == "个" else round_to(weekly, unit)
+
+
+def _progress(figure: TargetFigure, config: Config, run: RunPeriod, calendar: WorkCalendar) -> None:
+    """Elapsed share, and from the actual (when known) attainment, gap, pace and projection."""
+    figure.elapsed = elapsed_share(figure.period, run.as_of, calendar)
+    figure.attainment = figure.gap = figure.pace = figure.projection = None
+    if figure.actual is not None:
+        figure.attainment = ratio(figure.actual, figure.target)
+        figure.gap = round_to(figure.target - figure.actual, figure.unit)
+        figure.pace = pace_of(
+            figure.attainment or Decimal(0), figure.elapsed, config.pace_tolerance
+        )
+        if figure.elapsed:
+            figure.projection = round_to(figure.actual / figure.elapsed, figure.unit)
+
+
+def run_target_period(run: RunPeriod) -> Period:
+    """A target's period when nothing names one: a monthly run's quarter, else the run's period."""
     start = run.period.start
     return (
         quarter_period(start.year, (start.month - 1) // 3 + 1)
@@ -349,3 +373,152 @@ def mark_incomplete(
         standard = figure.standard
         if standard is not None and standard.metric and "销售额" in standard.metric:
             standard.value = standard.met = None
+
+
+# --- a CRM's target-completion export (issue 14) -------------------------------------------------
+
+
+@dataclass
+class CompletionMonths:
+    """One person's month rows of a target-completion export (subtotal rows are not data)."""
+
+    first_row: int  # the person's first month row in the export table
+    target: dict[int, Decimal] = field(default_factory=dict)  # month (1–12) -> 目标
+    actual: dict[int, Decimal] = field(default_factory=dict)  # month -> 完成
+
+    def sums(
+        self, year: int, period: Period, as_of: dt.date
+    ) -> tuple[list[tuple[str, Decimal]], Decimal | None] | None:
+        """The month targets in `period` (labelled 2026-07) and the sum of 完成 of those begun
+        by `as_of` (None when none has); None when the export lacks a month of the period, or
+        the period reaches outside `year`: a partial sum would pass for the whole target."""
+        months = completion_period_months(year, period)
+        if not months or any(m not in self.target for m in months):
+            return None
+        targets = [(month_period(year, m).label, self.target[m]) for m in months]
+        begun = [m for m in months if month_period(year, m).start <= as_of]
+        if not begun or any(m not in self.actual for m in begun):
+            return targets, None
+        return targets, sum((self.actual[m] for m in begun), Decimal(0))
+
+
+def completion_period_months(year: int, period: Period) -> list[int]:
+    """The months of `year` that make up `period`; empty when it is not made of them."""
+    months = [
+        m
+        for m in range(1, 13)
+        if period.start <= month_period(year, m).start and month_period(year, m).end <= period.end
+    ]
+    if not months:
+        return []
+    spans = (month_period(year, months[0]).start, month_period(year, months[-1]).end)
+    return months if spans == (period.start, period.end) else []
+
+
+def completion_year(config: Config, run: RunPeriod) -> int:
+    """The year of the export's months (it names none): the setting, else the run's."""
+    return config.completion_year or run.period.start.year
+
+
+def completion_data(book: Book) -> dict[str, CompletionMonths]:
+    """Person -> their month rows of the export, the first row of a month counting (checks
+    report the rows that are neither months nor subtotals, and subtotals that disagree)."""
+    table = book.table("target_completion")
+    found: dict[str, CompletionMonths] = {}
+    if table is None:
+        return found
+    for i, (name, text, target, actual) in enumerate(
+        zip(
+            table.texts("name"),
+            table.texts("month"),
+            table.decimals("target"),
+            table.decimals("actual"),
+            strict=True,
+        )
+    ):
+        label = completion_label(text) if name and text else None
+        if name is None or label is None or label[0] != "month":
+            continue
+        person = found.setdefault(name, CompletionMonths(i))
+        if target is not None:
+            person.target.setdefault(label[1], target)
+        if actual is not None:
+            person.actual.setdefault(label[1], actual)
+    return found
+
+
+def covering_breakdown(
+    targets: list[TargetFigure], person: str, period: Period
+) -> list[TargetFigure]:
+    """The breakdown's individual money targets of `person` whose period covers `period`."""
+    key = place_key(person)
+    return [
+        f
+        for f in targets
+        if f.source == BREAKDOWN
+        and f.dimension_type == "个人"
+        and f.unit == "元"
+        and f.name
+        and place_key(f.name) == key
+        and f.period.start <= period.start
+        and period.end <= f.period.end
+    ]
+
+
+def add_export_targets(
+    book: Book,
+    config: Config,
+    run: RunPeriod,
+    calendar: WorkCalendar,
+    targets: list[TargetFigure],
+    people: People,
+    follow_ups: FollowUpFigures,
+) -> None:
+    """Each person of a target-completion export: a target figure for the run's target period
+    (the month targets in it, as the export splits them; 完成 of the months begun by the as-of
+    date), unless the breakdown already has their individual money target for that period: that
+    row then takes the export's actual only if it has none (SB-T016 when the targets differ)."""
+    data = completion_data(book)
+    if not data:
+        return
+    year, period = completion_year(config, run), run_target_period(run)
+    for person, months in data.items():
+        covering = covering_breakdown(targets, person, period)
+        for figure in covering:
+            sums = months.sums(year, figure.period, run.as_of)
+            if figure.actual is None and sums is not None and sums[1] is not None:
+                figure.actual, figure.actual_source, figure.missing = sums[1], EXPORT, []
+                _progress(figure, config, run, calendar)
+                if figure.standard is not None:
+                    figure.standard = evaluate_standard(
+                        figure.standard.text, figure, people, follow_ups
+                    )
+        sums = months.sums(year, period, run.as_of)
+        if covering or sums is None:
+            continue
+        split, actual = sums
+        total = sum((amount for _, amount in split), Decimal(0))
+        if total <= 0:
+            continue  # no target in the period: nothing to measure against
+        figure = TargetFigure(
+            None,
+            EXPORT_OVERALL,
+            EXPORT_METRIC,
+            "个人",
+            person,
+            person,
+            total,
+            "元",
+            period,
+            months=split,
+            quarters=quarter_sums(split),
+            dimension=f"个人-{person}",
+            source=EXPORT,
+            export_row=months.first_row,
+        )
+        if len({amount for _, amount in split}) == 1:
+            figure.monthly = split[0][1]  # the even monthly target, when the export's is even
+        _run_rates(figure, calendar)
+        figure.actual, figure.actual_source = actual, EXPORT if actual is not None else None
+        _progress(figure, config, run, calendar)
+        targets.append(figure)

@@ -44,7 +44,7 @@ class ReassignRow:
     owner: str
     reason: str
     last_date: str
-    idle_days: int
+    idle_days: int | str  # — when never followed up (in the opportunity list only)
     overdue: bool
     stale: bool
 
@@ -56,7 +56,7 @@ def reassign_rows(figures: dict, lang: str = "zh") -> list[ReassignRow]:
             owner=on_paper(c.get("owner") or "", NAME_CHARS) or "—",
             reason=key_text("reassign", c.get("reassign") or "", lang),
             last_date=c.get("last_date") or "",
-            idle_days=int(c.get("idle_days") or 0),
+            idle_days="—" if c.get("idle_days") is None else int(c["idle_days"]),
             overdue=bool(c.get("overdue")),
             stale=bool(c.get("stale")),
         )

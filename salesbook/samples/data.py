@@ -10,11 +10,11 @@ from salesbook.schemas import (
     DIMENSION_TYPES,
     EMPLOYMENT,
     FOLLOW_UP,
+    FUNNEL,
     GRADES,
     REVIEW_CATEGORIES,
     REVIEW_STATUS,
     ROLES,
-    STAGES,
     WORKBOOKS,
 )
 from salesbook.values import quarter_period
@@ -28,7 +28,7 @@ PROBLEM, CAUSE, ACTION = (choice.value for choice in REVIEW_CATEGORIES)
 MONTHLY, QUARTERLY, YEARLY, WEEKLY = (choice.value for choice in CYCLES)
 NOT_STARTED, IN_PROGRESS, DONE = (choice.value for choice in REVIEW_STATUS)
 CHANNEL_VALUES = tuple(choice.value for choice in CHANNELS)
-STAGE_VALUES = tuple(choice.value for choice in STAGES)
+STAGE_VALUES = tuple(choice.value for choice in FUNNEL)
 KINDS = {kind.key: kind for kind in WORKBOOKS}
 
 
@@ -45,7 +45,17 @@ GROUP_SIZE = 8  # a group holds at most this many reps (5-8 once a region has en
 TARGET_UNIT = 1000  # individual targets are whole thousands of yuan
 PRODUCT_WEIGHTS = (5, 3, 2, 2)  # the lines after the seed's 产品A share the rest like this
 # In CHANNELS order: phone and WeChat common, visits regular, trade shows rare.
-CHANNEL_WEIGHTS = (30, 18, 30, 10, 7, 2, 3)
+# How often reps use each channel (SMS and events never: the demo's layouts predate them).
+_CHANNEL_SHARES = {
+    "电话": 30,
+    "上门拜访": 18,
+    "微信": 30,
+    "邮件": 10,
+    "视频会议": 7,
+    "展会": 2,
+    "其他": 3,
+}
+CHANNEL_WEIGHTS = tuple(_CHANNEL_SHARES.get(value, 0) for value in CHANNEL_VALUES)
 START_STAGE_WEIGHTS = (26, 22, 16, 12, 10, 4, 4, 6)  # where a rep's customers stand at the start
 STAGE_STEP = 0.28  # chance that a customer moves one stage on at a follow-up
 FOLLOW_UPS_PER_MONTH = (15, 30)
@@ -81,7 +91,7 @@ TRADES = _words(
 )
 COMPANY_FORMS = ("有限公司",) * 16 + ("股份有限公司",) * 3 + ("集团有限公司",)
 
-# Follow-up texts by funnel stage (STAGES order); {product} is the customer's product line.
+# Follow-up texts by funnel stage (FUNNEL order); {product} is the customer's product line.
 SUMMARIES = (
     (
         "初次联系，介绍公司及{product}",

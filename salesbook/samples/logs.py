@@ -29,7 +29,7 @@ from salesbook.samples.data import (
 from salesbook.samples.org import Account, Org, Person, Seeds, Targets
 from salesbook.samples.typed import cn_date, nth_month, typed_money
 from salesbook.samples.writing import SheetData
-from salesbook.schemas import FOLLOW_UP, STAGES
+from salesbook.schemas import FOLLOW_UP, FUNNEL
 from salesbook.values import Period
 
 
@@ -63,7 +63,7 @@ def make_accounts(rng: random.Random, org: Org, targets: Targets) -> dict[str, l
             Account(
                 _company(rng, rep.region, taken),
                 rng.choices(org.products, weights=product_weights)[0],
-                rng.choices(range(len(STAGES)), weights=START_STAGE_WEIGHTS)[0],
+                rng.choices(range(len(FUNNEL)), weights=START_STAGE_WEIGHTS)[0],
                 max(TARGET_UNIT, int(round(quarter * rng.uniform(0.2, 0.9), -2))),
             )
             for _ in range(rng.randint(8, 14))
@@ -152,7 +152,7 @@ def _rep_follow_ups(
     rows = list(fixed)
     for day, index in schedule:
         account = accounts[index]
-        if account.stage < len(STAGES) - 1 and rng.random() < STAGE_STEP:
+        if account.stage < len(FUNNEL) - 1 and rng.random() < STAGE_STEP:
             account.stage += 1
         stage = account.stage
         deal: object = None
