@@ -2,13 +2,14 @@
 # The whole `salesbook run` on one demo folder, an older commit against the working tree, in
 # alternation on the same machine and venv (PYTHONPATH picks the code). For "is it slower?".
 #
-#   bench/bench_ab.sh OLD_COMMIT [REPS] [REPEATS]      (defaults: 1000 reps, 2 repeats)
+#   bench/bench_ab.sh OLD_COMMIT [REPS] [REPEATS] [MODES]
+#   (defaults: 1000 reps, 2 repeats, MODES "pdf no-pdf"; "no-pdf" alone for the figures only)
 #
 # Prints one line per run: repeat, side, with/without PDFs, wall seconds, peak RSS (KiB, the
 # largest single process), output size. Uses only temporary folders; exit status 1 of a run is
 # expected (the demo plants errors).
 set -euo pipefail
-old=$1 reps=${2:-1000} repeats=${3:-2}
+old=$1 reps=${2:-1000} repeats=${3:-2} modes=${4:-"pdf no-pdf"}
 here=$(cd "$(dirname "$0")/.." && pwd)
 python=$here/.venv/bin/python
 work=$(mktemp -d)
@@ -18,7 +19,7 @@ git -C "$here" worktree add --quiet --detach "$work/old" "$old"
 for repeat in $(seq "$repeats"); do
   for side in old new; do
     code=$here; [ "$side" = old ] && code=$work/old
-    for mode in pdf no-pdf; do
+    for mode in $modes; do
       flags=(); [ "$mode" = no-pdf ] && flags=(--no-pdf)
       rm -rf "$work/out"
       /usr/bin/time -f "%e %M" -o "$work/time" env PYTHONPATH="$code" "$python" -m salesbook \

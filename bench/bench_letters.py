@@ -15,8 +15,10 @@ For each number of reps (default 1000) the script
 
    With --cut-only, a third process per repeat renders the same letters with the per-owner files
    cut as before issue 13 (the chunk's whole fonts kept), for the size and time they cost then.
+   With --docx, a third process per repeat renders the PDFs as salesbook does and then the Word
+   copies (issue 15 §1: one .docx per owner and the combined one), each part timed on its own.
 
-Usage: python bench/bench_letters.py [--reps 1000 [3000 …]] [--repeats 3] [--cut-only]
+Usage: python bench/bench_letters.py [--reps 1000 [3000 …]] [--repeats 3] [--cut-only] [--docx]
 """
 
 from __future__ import annotations
@@ -52,10 +54,22 @@ contexts = letter_contexts(document)
 run = render_letters(renderer, contexts, out / "letters", out / "all.pdf")
 elapsed = time.perf_counter() - started
 sizes = sorted(f.stat().st_size for f in run.files)
+extra = {}
+if len(sys.argv) > 3 and sys.argv[3] == "docx":  # then the Word copies, as batch.py makes them
+    from salesbook.letters_docx import DocxRenderer, write_letter_docx
+    begun = time.perf_counter()
+    words = write_letter_docx(DocxRenderer(template_dirs(), "zh", document["config"]["money_unit"]),
+                              contexts, out / "letters", out / "all.docx")
+    docx_s = time.perf_counter() - begun
+    docx_sizes = sorted(f.stat().st_size for f in words.files)
+    extra = {"pdf_seconds": elapsed, "docx_seconds": docx_s,
+             "docx_kb_median": docx_sizes[len(docx_sizes) // 2] / 1024,
+             "docx_combined_mb": words.combined.stat().st_size / 2**20}
+    elapsed += docx_s
 print(json.dumps({"seconds": elapsed, "letters": len(contexts), "files": len(run.files),
                   "pages": run.pages, "passes": run.passes, "file_kb_median":
                   sizes[len(sizes) // 2] / 1024, "file_kb_max": sizes[-1] / 1024,
-                  "files_mb": sum(sizes) / 2**20}))
+                  "files_mb": sum(sizes) / 2**20, **extra}))
 """
 
 BARE = r"""
@@ -124,7 +138,9 @@ def ensure_figures(reps: int) -> tuple[Path, Path]:
     return figures, html
 
 
-def measure(reps: int, repeats: int, cut_only: bool = False) -> dict[str, object]:
+def measure(
+    reps: int, repeats: int, cut_only: bool = False, docx: bool = False
+) -> dict[str, object]:
     figures, html = ensure_figures(reps)
     css = PROJECT / "templates" / "print.css"
     rows: list[dict[str, object]] = []
@@ -132,10 +148,12 @@ def measure(reps: int, repeats: int, cut_only: bool = False) -> dict[str, object
         order = ["salesbook", "bare"] if repeat % 2 == 0 else ["bare", "salesbook"]
         if cut_only:  # the per-person files as cut before issue 13, fonts not re-subset
             order.insert(1, "cut-only")
+        if docx:  # the PDFs, then the Word copies (issue 15 §1)
+            order.insert(1, "docx")
         row: dict[str, object] = {}
         for name in order:
             with tempfile.TemporaryDirectory() as scratch:
-                if name in ("salesbook", "cut-only"):
+                if name in ("salesbook", "cut-only", "docx"):
                     done = run_process(
                         [sys.executable, "-c", SALESBOOK, str(figures), scratch, name]
                     )
@@ -171,6 +189,24 @@ def measure(reps: int, repeats: int, cut_only: bool = False) -> dict[str, object
         else None
     )
     ratio_wall = [r["salesbook"]["wall_s"] / r["bare"]["wall_s"] for r in rows]
+    with_docx = (
+        {
+            "seconds": summarize(r["docx"]["seconds"] for r in rows),
+            "pdf_seconds": summarize(r["docx"]["pdf_seconds"] for r in rows),
+            "docx_seconds": summarize(r["docx"]["docx_seconds"] for r in rows),
+            "over_pdf_only": summarize(
+                r["docx"]["seconds"] / r["salesbook"]["seconds"] for r in rows
+            ),
+            "docx_ms_per_letter": summarize(
+                r["docx"]["docx_seconds"] * 1000 / r["docx"]["letters"] for r in rows
+            ),
+            "maxrss_mib": max(r["docx"]["maxrss_mib"] for r in rows),
+            "docx_kb_median": rows[0]["docx"]["docx_kb_median"],
+            "docx_combined_mb": rows[0]["docx"]["docx_combined_mb"],
+        }
+        if docx
+        else None
+    )
     letters = rows[0]["salesbook"]["letters"]
     return {
         "reps": reps,
@@ -189,6 +225,7 @@ def measure(reps: int, repeats: int, cut_only: bool = False) -> dict[str, object
         "file_kb_max": rows[0]["salesbook"]["file_kb_max"],
         "files_mb": rows[0]["salesbook"]["files_mb"],
         "cut_only": before,
+        "docx": with_docx,
         "raw": rows,
     }
 
@@ -220,6 +257,22 @@ def markdown(results: list[dict[str, object]]) -> str:
                 f"| {r['reps']:,} | {label} | {v['file_kb_median']:.0f} / {v['file_kb_max']:.0f} "
                 f"| {v['files_mb']:.1f} | {fmt(v['ratio'])}× |"
             )
+    if any(r["docx"] for r in results):
+        lines += [
+            "",
+            "| reps | PDF only s | PDF + .docx s | of which .docx s | .docx ms/letter | "
+            "**PDF + .docx ÷ PDF only** | .docx KB per file (median) / combined MB | peak RSS MiB |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            d = r["docx"]
+            if d:
+                lines.append(
+                    f"| {r['reps']:,} | {fmt(r['salesbook_s'])} | {fmt(d['seconds'])} | "
+                    f"{fmt(d['docx_seconds'])} | {fmt(d['docx_ms_per_letter'], 0)} | "
+                    f"**{fmt(d['over_pdf_only'])}×** | {d['docx_kb_median']:.0f} / "
+                    f"{d['docx_combined_mb']:.1f} | {d['maxrss_mib']:.0f} |"
+                )
     return "\n".join(lines)
 
 
@@ -232,8 +285,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also time the per-owner files cut without re-subsetting their fonts (before issue 13)",
     )
+    parser.add_argument(
+        "--docx",
+        action="store_true",
+        help="also time the PDFs followed by the Word copies of the letters (issue 15 §1)",
+    )
     args = parser.parse_args(argv)
-    results = [measure(reps, args.repeats, args.cut_only) for reps in args.reps]
+    results = [measure(reps, args.repeats, args.cut_only, args.docx) for reps in args.reps]
     table = markdown(results)
     print(table)
     for r in results:

@@ -1,6 +1,6 @@
 """salesbook: check, compute and print a sales team's standard Excel workbooks."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from salesbook.batch import Folder, RunResult, check_folder, load, run
 from salesbook.checks import CheckResult

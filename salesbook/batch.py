@@ -12,7 +12,8 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -24,7 +25,7 @@ from salesbook.errors import SalesbookError
 from salesbook.files import check_separate, output_lock, staged_output
 from salesbook.issues import Issue, Location, Severity, sort_issues
 from salesbook.read import Book, read_folder
-from salesbook.runner import Limits, Task, run_tasks
+from salesbook.runner import Executor, Limits, Task, run_tasks, using
 from salesbook.sources import find_workbooks
 from salesbook.values import Period
 
@@ -70,8 +71,15 @@ class Folder:
         previous = ledger.values(history, before, "person", "attainment")
         previous_actual = ledger.values(history, before, "person", "actual")  # 成长进步榜
         trends = ledger.series(history, run.period, "indicator", "value")
+        previous_tiers = ledger.values(history, before, "customer", "tier")  # 客户分层 较上期
         figures = compute(
-            self.book, self.config, run, previous or None, trends, previous_actual or None
+            self.book,
+            self.config,
+            run,
+            previous or None,
+            trends,
+            previous_actual or None,
+            previous_tiers or None,
         )
         figures.issues = reconcile(self.book, figures, self.config)
         return figures
@@ -126,9 +134,35 @@ def check_folder(
     today: dt.date | None = None,
     jobs: int | None = None,
     progress: Callable[[Path], None] | None = None,
+    history: Path | None = None,
 ) -> CheckResult:
-    """Read and check every workbook under `folder` (what `salesbook validate` does)."""
-    return load(folder, jobs, progress).check(period, today)
+    """Read and check every workbook under `folder` (what `salesbook validate` does); with a
+    `history` (read, never written), also the letters changed since they were issued."""
+    loaded = load(folder, jobs, progress)
+    return check_letters(loaded, loaded.check(period, today), period, history)
+
+
+def check_letters(
+    loaded: Folder, result: CheckResult, period: Period | None, history: Path | None
+) -> CheckResult:
+    """`result` with the letters' issues (versions.py): targets changed since issue (with a
+    history) and letters not signed in time (when the breakdown has a 签署日期 column). These
+    need the figures, so they are computed only then."""
+    from salesbook import versions
+    from salesbook.compute import figures_document
+
+    table = loaded.book.table("target_breakdown")
+    if table is None or (history is None and not table.has("signed")):
+        return result
+    try:
+        figures = loaded.compute(period)  # without the history: validate never writes it
+    except SalesbookError:
+        return result  # the run says why; the checks above already name the data's problems
+    document = figures_document(figures, loaded.config, __version__)
+    found = versions.review(history, document, figures, loaded.book, loaded.config, result.today)
+    result.issues = sort_issues(result.issues + found.issues)
+    result.counts = Counter(issue.severity for issue in result.issues)
+    return result
 
 
 @dataclass
@@ -141,6 +175,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # products not made, and why
     warnings: list[str] = field(default_factory=list)  # about the run itself, for the summary
+    executor: dict[str, object] = field(default_factory=dict)  # what made the files (manifest)
 
     @property
     def exit_code(self) -> int:
@@ -217,6 +252,8 @@ def run(
     strict: bool = False,
     reuse: bool = True,
     wait: float = 0,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """The monthly batch: read, check, compute, and write every output into `output`.
 
@@ -224,6 +261,10 @@ def run(
     the previous run or this one, never a mix. With `reuse`, products whose inputs did not change
     since the run already in `output` (same manifest key) are carried over instead of remade.
     With `strict`, no letter is printed while errors remain.
+
+    Filling and laying out go to a Dask cluster (cluster.py) at `scheduler` (else
+    $SALESBOOK_SCHEDULER, else the `run.scheduler` setting), or to `executor` when one is given;
+    reading, computing and writing the output stay here.
     """
     from salesbook import ledger
     from salesbook import manifest as manifests
@@ -255,17 +296,26 @@ def run(
                 f"{output / manifests.NAME} 已被改动或损坏，本次全部重新生成"
                 f" (the manifest was edited or damaged; everything is made anew)"
             )
-        with staged_output(output, manifests.listed) as stage:
+        address = None
+        if executor is None:
+            from salesbook.cluster import scheduler_address
+
+            address = scheduler_address(scheduler, loaded.config.scheduler)
+        with (
+            _executor(address, executor) as writers,
+            staged_output(output, manifests.listed) as stage,
+        ):
             # The history is written in a copy: a given one is replaced only after the swap.
             if history is None:
                 working = ledger.working_copy(output / "history.sqlite", stage / "history.sqlite")
             else:
                 working = ledger.working_copy(history)
             try:
-                result = _run_staged(
-                    loaded, stage, output, working, history, period, today, as_of, lang, pdf,
-                    templates, duplex, strict, jobs, previous, clock, warnings,
-                )  # fmt: skip
+                with using(writers):
+                    result = _run_staged(
+                        loaded, stage, output, working, history, period, today, as_of, lang,
+                        pdf, templates, duplex, strict, jobs, previous, clock, warnings, writers,
+                    )  # fmt: skip
             except BaseException:
                 if history is not None:
                     working.unlink(missing_ok=True)
@@ -273,6 +323,18 @@ def run(
         if history is not None:
             os.replace(working, history)
     return result
+
+
+@contextmanager
+def _executor(address: str | None, given: Executor | None) -> Iterator[Executor | None]:
+    """The executor of the writers: `given`, a Dask one at `address`, or None (local)."""
+    if given is not None or address is None:
+        yield given
+        return
+    from salesbook.cluster import connect
+
+    with connect(address) as executor:
+        yield executor
 
 
 def _run_staged(
@@ -293,11 +355,13 @@ def _run_staged(
     previous: dict | None,
     clock: _Clock,
     warnings: list[str],
+    executor: Executor | None = None,
 ) -> RunResult:
     """Everything a run writes, into `stage`; `working` is this run's copy of the history."""
-    from salesbook import ledger
+    from salesbook import ledger, versions
     from salesbook import manifest as manifests
-    from salesbook.compute import figures_document, history_rows
+    from salesbook.compute import figures_document, history_rows, jsonable
+    from salesbook.compute.risks import add_unsigned
     from salesbook.issue_list import write_issue_workbook
     from salesbook.summary import summary_name, write_summary
 
@@ -310,19 +374,47 @@ def _run_staged(
     label = figures.run.period.label
     stamp = figures.run.as_of
     document = figures_document(figures, loaded.config, __version__)
+    # Letters against their issued versions (history) and signatures: before any document
+    letters = versions.review(working, document, figures, loaded.book, loaded.config, check.today)
+    if letters.issues:
+        check.issues = sort_issues(check.issues + letters.issues)
+        check.counts = Counter(issue.severity for issue in check.issues)
+    document.update(letters.document_part())
+    if letters.unsigned:  # letters not signed in time are risks too, known only from the history
+        figures.risks = add_unsigned(
+            figures.risks,
+            letters.unsigned,
+            letters.issues,
+            figures.targets,
+            loaded.book,
+            loaded.config,
+        )
+        part = document["figures"]
+        assert isinstance(part, dict)  # figures_document's: the figures as JSON data
+        part["risks"] = jsonable(figures.risks)
     text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
     document = json.loads(text)  # the PDFs render from exactly what figures.json holds
     (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
     figures_key = manifests.fingerprint(__version__, text)
     reuser = manifests.Reuse(output, previous, stage)
     skipped: list[str] = []
+    describe = getattr(executor, "describe", None)
+    ran_on: dict[str, object] = describe() if describe else {"kind": "local", "jobs": jobs}
+    check_workers = getattr(executor, "check_workers", None)
+    if check_workers:  # before any work: every worker can print every character of this run
+        check_workers("".join(sorted(set(text))) + _template_text(templates))
+    clock.note("executor: " + ", ".join(f"{k} {v}" for k, v in ran_on.items()))
 
     clock.stage("workbooks", len(loaded.book.files) + 2)  # inputs, issue list, summary
     summary = stage / summary_name(label, lang)
     # an English summary is another product: its key must not let a Chinese run take it over
     summary_key = figures_key if lang == "zh" else manifests.fingerprint(figures_key, lang)
+    # the risk list links to the inputs' cells: where they lie from here is part of the product
+    summary_key = manifests.fingerprint(summary_key, os.path.relpath(folder.resolve(), stage))
     if not reuser.take("summary", summary_key):
-        write_summary(figures, summary, lang)
+        write_summary(
+            figures, summary, lang, unsigned=document.get("letters_unsigned"), folder=folder
+        )
         reuser.record("summary", summary_key, [summary])
     clock.advance()
     inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
@@ -348,8 +440,9 @@ def _run_staged(
         skipped.append("strict")
     elif pdf:
         render_documents(
-            document, folder, stage, working, lang, templates, duplex, reuser, clock, jobs
-        )
+            document, folder, stage, working, lang, templates, duplex, reuser, clock, jobs,
+            today=check.today,
+        )  # fmt: skip
     ledger.record(
         working,
         figures.run.period,
@@ -388,6 +481,7 @@ def _run_staged(
             "products": dict(sorted(reuser.products.items())),
             "issues": {s.value: check.counts[s] for s in Severity},
             "timings": clock.finish(),
+            "executor": ran_on,
         },
     )
     counts = ", ".join(f"{s.value} {check.counts[s]}" for s in Severity)
@@ -404,7 +498,22 @@ def _run_staged(
         clock.timings,
         skipped,
         warnings,
+        ran_on,
     )
+
+
+def _template_text(templates: Path | None) -> str:
+    """The characters of the templates (headings, labels) the documents will print."""
+    from salesbook.render import template_dirs
+
+    seen: set[str] = set()
+    for folder in template_dirs(templates):
+        for path in sorted(Path(folder).glob("*.html")):
+            try:
+                seen.update(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue  # render reports it, naming the template
+    return "".join(sorted(seen))
 
 
 def fill_workbooks_reusing(
@@ -443,7 +552,14 @@ def fill_workbooks_reusing(
     arguments = (loaded.book, figures, issues, loaded.path, target)
     results: list[list[Path] | str] = run_tasks(
         [
-            Task(filling.fill_workbooks, arguments, {"only": {name}}, label=name)
+            Task(
+                filling.fill_workbooks,
+                arguments,
+                {"only": {name}},
+                label=name,
+                reads={loaded.path: (name,)},  # on a cluster: this input's bytes only
+                writes=target,
+            )
             for name, _ in to_fill
         ],
         jobs,
@@ -473,15 +589,18 @@ def render_documents(
     reuser: Reuse | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    today: dt.date | None = None,
 ) -> list[Path]:
     """The PDFs, all from the figures document: letters, then the reports.
 
     Letters depend only on their targets and terms, so a corrected follow-up log reprints none.
+    Each letter's version is recorded in `history` dated `today` (the run's day).
     """
-    from salesbook import ledger
+    from salesbook import ledger, versions
     from salesbook import manifest as manifests
     from salesbook.contexts.letters import letter_contexts, letter_owners
     from salesbook.letters import render_letters
+    from salesbook.letters_docx import DocxRenderer, combined_name, write_letter_docx
     from salesbook.render import Renderer, template_dirs
     from salesbook.reports import render_reports
 
@@ -493,14 +612,21 @@ def render_documents(
     for period, owners in letter_owners(document).items():
         for owner, seq in ledger.letter_numbers(history, period, owners).items():
             numbers[(period, owner)] = seq
+    # what each letter states, recorded with its number (issue 15 §2); a locked letter is
+    # printed as it was issued
+    bases = versions.bases(document, numbers)
+    issued_on = (today or dt.date.fromisoformat(document["as_of"])).isoformat()
+    versions.record(history, document, bases, versions.templates_used(dirs), issued_on)
     written: list[Path] = []
-    contexts = letter_contexts(document, numbers, lang)
+    contexts = letter_contexts(versions.as_printed(document, history), numbers, lang)
+    docx: DocxRenderer | None = None  # made at the first letters not carried over
     # Letters, then the review and health reports and one appraisal sheet per person.
     progress.stage("documents", len(contexts) + 2 + len(document["figures"].get("people", {})))
     en = lang == "en"
     for period in dict.fromkeys(c.period for c in contexts):
         batch = [c for c in contexts if c.period == period]
-        name, key = f"letters:{period}", manifests.fingerprint(setup, [asdict(c) for c in batch])
+        terms = [asdict(c) for c in batch]  # before rendering sets file stems and page counts
+        name, key = f"letters:{period}", manifests.fingerprint(setup, terms)
         taken = reuser.take(name, key) if reuser else None
         if taken is None:
             combined = output / (f"letters-{period}-all.pdf" if en else f"责任书-{period}-全部.pdf")
@@ -518,6 +644,20 @@ def render_documents(
                 reuser.record(name, key, taken)
         else:
             progress.advance(len(batch))
+        written += taken
+        # The editable Word copies (issue 15 §1): same letters, same file stems as the PDFs.
+        if not document["config"].get("letter_docx", True):
+            continue
+        name, key = f"letters-docx:{period}", manifests.fingerprint(setup, "docx", terms)
+        taken = reuser.take(name, key) if reuser else None
+        if taken is None:
+            if docx is None:
+                docx = DocxRenderer(dirs, lang, document["config"]["money_unit"])
+            into = output / ("letters" if en else "责任书")
+            copies = write_letter_docx(docx, batch, into, output / combined_name(period, lang))
+            taken = [copies.combined, *copies.files]
+            if reuser:
+                reuser.record(name, key, taken)
         written += taken
     key = manifests.fingerprint(setup, document)
     taken = reuser.take("reports", key) if reuser else None

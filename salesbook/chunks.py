@@ -183,7 +183,15 @@ def plan_chunks(
         if len(chunks) > 1:
             first, last = n * CHUNK + 1, n * CHUNK + len(chunk)
             label += f"（第 {first}–{last} 份 / documents {first}–{last}）"
-        tasks.append(Task(render_chunk, (renderer, bundle, chunk, part, folder), label=label))
+        tasks.append(
+            Task(
+                render_chunk,
+                (renderer, bundle, chunk, part, folder),
+                label=label,
+                reads=renderer.reads(),
+                writes=combined.parent,  # part, scratch and folder are all inside it
+            )
+        )
     return ChunkPlan(combined, tasks, [len(chunk) for chunk in chunks], parts)
 
 

@@ -18,6 +18,7 @@ import click
 from salesbook import __version__
 from salesbook.batch import RunResult, check_folder, run
 from salesbook.checks import CheckResult
+from salesbook.cluster import INSTALL
 from salesbook.errors import BadValue, SalesbookError
 from salesbook.issues import CODES, Severity, terminal_text
 from salesbook.values import Period, parse_date, parse_period
@@ -144,6 +145,13 @@ def cli() -> None:
 @period_option
 @today_option
 @jobs_option
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="历史数据库（只读）：同时报告已下发责任书的目标变更。Also report targets changed "
+    "since their letters were issued (read only).",
+)
 def validate(
     folder: Path,
     as_json: bool,
@@ -151,12 +159,13 @@ def validate(
     period: Period | None,
     today: dt.date | None,
     jobs: int | None,
+    history: Path | None,
 ) -> None:
     """校验文件夹中的全部工作簿并列出每个问题。Check every workbook and list each issue.
 
     退出码 Exit status: 0 无错误 no errors, 1 有错误 errors found, 2 无法运行 could not run.
     """
-    result = check_folder(folder, period=period, today=today, jobs=jobs)
+    result = check_folder(folder, period=period, today=today, jobs=jobs, history=history)
     if as_json:
         from salesbook.issue_list import issues_json
 
@@ -215,6 +224,13 @@ def validate(
 )
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度条，每个阶段一行。One line per stage.")
 @click.option("-v", "--verbose", is_flag=True, help="显示更多细节。Show more detail.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="在 Dask 集群上填表与生成 PDF：tcp://主机:8786；local:N 在本机起 N 个工作进程试用"
+    f"（需 {INSTALL}）。Fill and lay out on a Dask cluster (default: $SALESBOOK_SCHEDULER, "
+    "else the run.scheduler setting, else this machine).",
+)
 @today_option
 @jobs_option
 def run_command(
@@ -234,6 +250,7 @@ def run_command(
     wait: float,
     quiet: bool,
     verbose: bool,
+    scheduler: str | None,
 ) -> None:
     """月度批处理：校验、计算并写出结果到输出文件夹。Run the monthly batch into OUTPUT.
 
@@ -260,6 +277,7 @@ def run_command(
             reuse=not redo,
             wait=wait,
             progress=progress,
+            scheduler=scheduler,
         )
     finally:
         progress.close()
@@ -323,12 +341,27 @@ def echo_run_summary(result: RunResult, lang: str) -> None:
     out = result.output
     pdfs = sum(1 for p in result.written if p.suffix == ".pdf")
     books = sum(1 for p in result.written if p.suffix in (".xlsx", ".xlsm"))
+    words = sum(1 for p in result.written if p.suffix == ".docx")  # the letters to edit
     if zh:
         click.echo(
-            f"已写出 {len(result.written)} 个文件到 {out}（工作簿 {books} 个，PDF {pdfs} 个）。"
+            f"已写出 {len(result.written)} 个文件到 {out}（工作簿 {books} 个，PDF {pdfs} 个"
+            + (f"，Word {words} 个" if words else "")
+            + "）。"
         )
     else:
-        click.echo(f"Wrote {len(result.written)} files to {out} ({books} workbooks, {pdfs} PDFs).")
+        click.echo(
+            f"Wrote {len(result.written)} files to {out} ({books} workbooks, {pdfs} PDFs"
+            + (f", {words} Word files" if words else "")
+            + ")."
+        )
+    ran_on = result.executor
+    if ran_on.get("kind") == "dask":
+        where = f"{ran_on.get('scheduler')}, {ran_on.get('workers')}"
+        click.echo(
+            f"填表与 PDF 由 Dask 集群生成（{where} 个工作节点）。"
+            if zh
+            else f"Filled and laid out on a Dask cluster ({where} workers)."
+        )
     if result.reused:
         click.echo(
             f"沿用上次未变的结果 {len(result.reused)} 项。"

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from salesbook.issues import Issue, Location
 from salesbook.schemas import SHEETS, SHEETS_BY_KIND, Column, ColumnType, ReadOptions
 from salesbook.values import choice_key, header_key
+from salesbook.words import WORDS
 
 CONFIG_NAME = "salesbook.toml"
 T = TypeVar("T", str, int, bool, Decimal)  # the types a setting can have
@@ -253,6 +254,124 @@ class Config:
         "People on the 成长进步榜",
         span=(0, 100),
     )
+    tier_window_days: int = setting(
+        "tiers.window_days",
+        90,
+        "客户分层（RFM）：频率 F 统计截至日之前多少个自然日内的跟进次数",
+        "Customer tiers (RFM): frequency F counts the follow-ups of this many calendar days up "
+        "to the as-of date",
+        span=(1, 3660),
+    )
+    tier_high: int = setting(
+        "tiers.high",
+        4,
+        "客户分层：R、F、M 的五分位得分（1–5）都不低于此分为 A 类",
+        "Customer tiers: an A customer scores at least this (1–5) on R, F and M",
+        span=(1, 5),
+    )
+    tier_low: int = setting(
+        "tiers.low",
+        2,
+        "客户分层：M 与 F 得分都不高于此分为 C 类（无商机金额时只看 F）；不得高于 tiers.high",
+        "Customer tiers: a C customer scores at most this on M and F (F alone without a deal "
+        "value); not above tiers.high",
+        span=(1, 5),
+    )
+    tier_service_a: str = setting(
+        "tiers.service_a",
+        "战略绑定：每季度定制行业解决方案白皮书，邀请参与产品迭代调研",
+        "A 类客户的服务方式",
+        "How A customers are served",
+        max_length=200,
+    )
+    tier_service_b: str = setting(
+        "tiers.service_b",
+        "孵化计划：通过免费增值服务（如数据诊断报告）培育需求",
+        "B 类客户的服务方式",
+        "How B customers are served",
+        max_length=200,
+    )
+    tier_service_c: str = setting(
+        "tiers.service_c",
+        "SOP 化服务：自动回复 + 季度关怀，降低维护成本",
+        "C 类客户的服务方式",
+        "How C customers are served",
+        max_length=200,
+    )
+    # The risk list (风险预警清单): thresholds, the report's length and the corrective actions
+    risk_high_value: Decimal = setting(
+        "risks.high_value",
+        Decimal(100000),
+        "风险预警：商机金额不低于此数（元）的客户为高价值客户，涉及金额达到此数的风险为「高」",
+        "Risk list: a customer with a deal value of at least this (yuan) is high-value, and a "
+        "risk with this much at stake is high",
+        span=(0, 10**12),
+    )
+    risk_deal_idle_days: int = setting(
+        "risks.deal_idle_days",
+        5,
+        "风险预警：商务谈判、合同签订阶段的客户多少个工作日（含）无更新即预警",
+        "Risk list: working days (or more) without an update before a deal at 商务谈判 or "
+        "合同签订 is a risk",
+        span=(1, 365),
+    )
+    risk_report_top: int = setting(
+        "risks.report_top",
+        15,
+        "复盘报告风险预警页列出的最严重风险条数（其余只计数，全部见汇总）",
+        "The most severe risks the review report lists (the rest are counted; all in the summary)",
+        span=(1, 100),
+    )
+    risk_action_owner_left: str = setting(
+        "risks.action_owner_left",
+        WORDS["risk_action.owner_left"].zh,
+        "纠偏措施：负责人已离职的客户",
+        "Corrective action: a customer whose owner has left",
+        max_length=200,
+    )
+    risk_action_key_customer: str = setting(
+        "risks.action_key_customer",
+        WORDS["risk_action.key_customer"].zh,
+        "纠偏措施：重点客户（A 类或高价值）停滞或逾期",
+        "Corrective action: a key (A-tier or high-value) customer stalled or overdue",
+        max_length=200,
+    )
+    risk_action_deal_idle: str = setting(
+        "risks.action_deal_idle",
+        WORDS["risk_action.deal_idle"].zh,
+        "纠偏措施：临近成交的商机无更新",
+        "Corrective action: a deal near closing with no update",
+        max_length=200,
+    )
+    risk_action_plan_no_follow_up: str = setting(
+        "risks.action_plan_no_follow_up",
+        WORDS["risk_action.plan_no_follow_up"].zh,
+        "纠偏措施：计划重点客户未跟进",
+        "Corrective action: a planned key customer not followed up",
+        max_length=200,
+    )
+    risk_action_behind_pace: str = setting(
+        "risks.action_behind_pace",
+        WORDS["risk_action.behind_pace"].zh,
+        "纠偏措施：进度落后、预计完不成的目标",
+        "Corrective action: a target behind pace and projected short",
+        max_length=200,
+    )
+    risk_action_health_alert: str = setting(
+        "risks.action_health_alert",
+        WORDS["risk_action.health_alert"].zh,
+        "纠偏措施：健康度指标预警（其后附上监控表的改进方向）",
+        "Corrective action: a health indicator at alert (the monitoring sheet's improvement "
+        "direction follows)",
+        max_length=200,
+    )
+    risk_action_unsigned_letter: str = setting(
+        "risks.action_unsigned_letter",
+        WORDS["risk_action.unsigned_letter"].zh,
+        "纠偏措施：销售目标责任书未签署",
+        "Corrective action: a target letter not signed",
+        max_length=200,
+    )
     letter_number_format: str = setting(
         "letters.number_format",
         "XS-{period}-{seq:03d}",
@@ -268,12 +387,33 @@ class Config:
         "Reward clause of the letters",
         max_length=2000,
     )
+    letter_docx: bool = setting(
+        "letters.docx",
+        True,
+        "除 PDF 外，每份责任书另写一份可编辑的 Word 文件（.docx），及一份合并的",
+        "Besides the PDFs, write each letter as an editable Word file (.docx), and all in one",
+    )
     letter_penalty: str = setting(
         "letters.penalty",
         "未完成目标的，按差额比例扣减当期绩效奖金，并制定改进计划。",
         "责任书惩罚条款",
         "Penalty clause of the letters",
         max_length=2000,
+    )
+    letter_lock: bool = setting(
+        "letters.lock",
+        False,
+        "已下发的责任书锁定：目标变更报错（SB-T018）且不出变更版，由管理员确认后再关闭",
+        "Lock issued letters: a changed target is an error (SB-T018) and no revised letter is "
+        "issued until the admin approves",
+    )
+    letter_sign_within_days: int = setting(
+        "letters.sign_within_days",
+        5,
+        "责任书应在周期开始后几个工作日内签署；之后仍未签署的列入复盘报告与汇总并警告（SB-T019）",
+        "Working days after the period starts within which letters are signed; later, unsigned "
+        "letters are listed and warned about (SB-T019)",
+        span=(0, 250),
     )
     us_dates: bool = setting(
         "read.us_dates",
@@ -288,6 +428,16 @@ class Config:
         "目标完成情况导出（只有一月…十二月、没有年份）属于哪一年；0 表示按本次运行的周期",
         "The year of a target-completion export (months only, no year); 0: the run's period",
         span=(0, 2100),
+    )
+    scheduler: str = setting(  # not a figure: left out of as_dict (figures.json, reuse keys)
+        "run.scheduler",
+        "",
+        "在 Dask 集群上填表与生成 PDF：调度器地址 tcp://主机:8786，或 local:N 在本机起 N 个"
+        "工作进程（留空：本机运行；--scheduler 与环境变量 SALESBOOK_SCHEDULER 优先）",
+        "Fill and lay out on a Dask cluster: the scheduler's address tcp://HOST:8786, or local:N "
+        "for N worker processes here (empty: this machine; --scheduler and $SALESBOOK_SCHEDULER "
+        "come first)",
+        max_length=300,
     )
     # `[columns.<kind>]` and `[values.<column>]`: headers and values the admin maps (see
     # mappings()); folded keys, as ReadOptions takes them.
@@ -304,8 +454,13 @@ class Config:
         return Path(folder) / self.templates if self.templates else None
 
     def as_dict(self) -> dict[str, object]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {
+            f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in RUN_ONLY
+        }
 
+
+# Where a run is made, not what it computes: the same figures and files either way.
+RUN_ONLY = ("scheduler",)
 
 SETTINGS: tuple[Setting, ...] = tuple(
     replace(declared, attr=f.name)
@@ -518,6 +673,18 @@ def load_config(folder: Path) -> tuple[Config, list[Issue]]:
                 "en": "good must not be above excellent",
             }
             invalid(key, data["grades"][key.split(".")[1]], rule, SETTINGS_BY_KEY[key].default)
+    # The tier bands must not cross either (a C customer would also be an A one).
+    for key in ("tiers.low", "tiers.high"):
+        low = changes.get("tier_low", config.tier_low)
+        high = changes.get("tier_high", config.tier_high)
+        name = SETTINGS_BY_KEY[key].attr
+        if low > high and name in changes:
+            del changes[name]
+            rule = {
+                "zh": "tiers.low 不能高于 tiers.high",
+                "en": "tiers.low must not be above tiers.high",
+            }
+            invalid(key, data["tiers"][key.split(".")[1]], rule, SETTINGS_BY_KEY[key].default)
     return replace(config, **changes, weights=weights, source=str(path)), issues
 
 

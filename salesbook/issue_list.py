@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook import __version__
 from salesbook.checks import CheckResult
-from salesbook.issues import CODES, Issue, Severity
+from salesbook.issues import CODES, Issue, Location, Severity
 from salesbook.xlsx import FILLS, TOP, WRAP, print_setup, save_workbook, set_text, wrapped_height
 
 JSON_FORMAT_VERSION = 1
@@ -102,14 +103,24 @@ def write_issue_workbook(
 
 
 def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:
-    """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` that survives moving both folders."""
-    loc = issue.location
-    target = Path(os.path.relpath(folder.resolve() / loc.file, final_dir)).as_posix()
+    return cell_link(folder, final_dir, issue.location)
+
+
+def cell_link(folder: Path, final_dir: Path, loc: Location) -> str:
+    """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` that survives moving both folders
+    (`final_dir`: the folder of the workbook holding the link)."""
+    target = _file_target(folder, final_dir, loc.file)
     if loc.sheet is None:
         return target
     cell = loc.cell or (f"A{loc.row}" if loc.row else "A1")
     sheet = loc.sheet.replace("'", "''")
     return f"{target}#'{sheet}'!{cell}"
+
+
+@lru_cache(maxsize=4096)
+def _file_target(folder: Path, final_dir: Path, file: str) -> str:
+    """The relative path to an input (resolving the folder once per file, not per link)."""
+    return Path(os.path.relpath(folder.resolve() / file, final_dir)).as_posix()
 
 
 def _header(sheet: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...]) -> list[Cell]:

@@ -427,6 +427,32 @@ CODES: dict[str, IssueType] = {
             "'{person}': the individual target for {period} is {breakdown} in the breakdown and "
             "{export} in the target-completion export; the breakdown's is used",
         ),
+        # the 责任书 over its life (versions.py): changes after a letter was issued, signatures
+        IssueType(
+            "SB-T017",
+            W,
+            "「{person}」的责任书 {number} 已下发，其后{item}的{what}由 {old} 改为 {new}；"
+            "已出变更版 {new_number}，考核按当前目标",
+            "'{person}': after letter {number} was issued, the {what} of {item} changed from "
+            "{old} to {new}; revised letter {new_number} issued, figures use the current target",
+        ),
+        IssueType(
+            "SB-T018",
+            E,
+            "「{person}」的责任书 {number} 已下发且已锁定（letters.lock），其后{item}的{what}由 "
+            "{old} 改为 {new}；未出变更版，请确认变更后关闭锁定再运行",
+            "'{person}': letter {number} was issued and is locked (letters.lock), but the {what} "
+            "of {item} changed from {old} to {new}; no revised letter was issued: approve the "
+            "change, then run without the lock",
+        ),
+        IssueType(
+            "SB-T019",
+            W,
+            "「{person}」的责任书 {number} 在 {deadline}（{period} 开始后第 {days} 个工作日）前"
+            "未签署：请在目标分解的「签署日期」栏填写签署日期",
+            "'{person}': letter {number} was not signed by {deadline} (working day {days} of "
+            "{period}): fill in the 签署日期 (signed on) column of the breakdown",
+        ),
         # follow-ups
         IssueType(
             "SB-U001",
@@ -608,7 +634,8 @@ class Issue:
             "row": loc.row,
             "location": loc.text(lang),
             "message": self.message(lang),
-            "params": {k: str(v) for k, v in self.params.items()},
+            # a name given in both languages in the message's language, not as a dict's repr
+            "params": {k: _show(v, lang) for k, v in self.params.items()},
         }
 
 

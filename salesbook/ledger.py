@@ -38,6 +38,33 @@ CREATE TABLE IF NOT EXISTS letters (
     seq INTEGER NOT NULL,         -- the document number's sequence: once given, kept
     PRIMARY KEY (period, owner)
 );
+CREATE TABLE IF NOT EXISTS issued (   -- every version of every letter, as issued (versions.py)
+    period TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    version INTEGER NOT NULL,     -- 1, then 2, 3 … for each change after issue
+    number TEXT NOT NULL,         -- the 文号 as printed: XS-2026Q3-004, XS-2026Q3-004-2
+    targets TEXT NOT NULL,        -- JSON: what the letter states, Decimals as exact text
+    clauses TEXT NOT NULL,        -- JSON: reward and penalty as printed
+    content TEXT NOT NULL,        -- sha256 of targets and clauses
+    template TEXT NOT NULL,       -- JSON: the template files used and their sha256
+    run_period TEXT NOT NULL,     -- the run that issued it: period, as-of, salesbook version
+    run_as_of TEXT NOT NULL,
+    salesbook TEXT NOT NULL,
+    issued_on TEXT NOT NULL,      -- the run's day (its --today)
+    PRIMARY KEY (period, owner, version)
+);
+CREATE TABLE IF NOT EXISTS changes (  -- what changed between a version and the one before
+    period TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    version INTEGER NOT NULL,     -- the version the change made
+    number TEXT NOT NULL,         -- the 文号 of the version it changed
+    item TEXT NOT NULL,           -- the target (总体目标 / 目标维度) or clause
+    field TEXT NOT NULL,          -- target, deadline, standard, owner, added, removed, reward …
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    detected TEXT NOT NULL,       -- the run's day
+    PRIMARY KEY (period, owner, version, item, field)
+);
 CREATE TABLE IF NOT EXISTS figures (
     period TEXT NOT NULL REFERENCES runs(period) ON DELETE CASCADE,
     scope TEXT NOT NULL,          -- person, region, indicator
@@ -52,6 +79,31 @@ Row = tuple[str, str, str, Decimal]  # scope, name, metric, value
 TABLES = {
     "runs": ("period", "kind", "as_of", "salesbook"),
     "letters": ("period", "owner", "seq"),
+    "issued": (
+        "period",
+        "owner",
+        "version",
+        "number",
+        "targets",
+        "clauses",
+        "content",
+        "template",
+        "run_period",
+        "run_as_of",
+        "salesbook",
+        "issued_on",
+    ),
+    "changes": (
+        "period",
+        "owner",
+        "version",
+        "number",
+        "item",
+        "field",
+        "old",
+        "new",
+        "detected",
+    ),
     "figures": ("period", "scope", "name", "metric", "value"),
 }
 
@@ -253,3 +305,65 @@ def letter_numbers(path: Path, period: str, owners: list[str]) -> dict[str, int]
     finally:
         connection.close()
     return {owner: known[owner] for owner in owners}
+
+
+def _read_only(path: Path | None, table: str, query: str) -> list[tuple] | None:
+    """The rows of `query` on `table` of the history at `path`, opened read only; None when there
+    is no history or it has no such table yet."""
+    if path is None or not path.is_file() or path.stat().st_size == 0:
+        return None
+    check(path)
+    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        return connection.execute(query).fetchall() if table in tables else None
+    finally:
+        connection.close()
+
+
+def issued_letters(path: Path | None) -> dict[tuple[str, str], list[dict[str, object]]]:
+    """(period, owner) -> every issued version of its letter, oldest first; read only."""
+    columns = TABLES["issued"]
+    query = f"SELECT {', '.join(columns)} FROM issued ORDER BY period, owner, version"
+    found: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
+    for row in _read_only(path, "issued", query) or []:
+        entry = dict(zip(columns, row, strict=True))
+        found[str(entry["period"]), str(entry["owner"])].append(entry)
+    return dict(found)
+
+
+def letter_changes(path: Path | None) -> list[dict[str, object]]:
+    """Every recorded change of an issued letter, in the order they were made; read only."""
+    columns = TABLES["changes"]
+    query = (
+        f"SELECT {', '.join(columns)} FROM changes "
+        "ORDER BY period, detected, owner, version, item, field"
+    )
+    return [
+        dict(zip(columns, row, strict=True)) for row in _read_only(path, "changes", query) or []
+    ]
+
+
+def record_issued(
+    path: Path, letters: list[dict[str, object]], changes: list[dict[str, object]]
+) -> None:
+    """Add new letter versions and the changes that made them, all or nothing; a version once
+    recorded is never replaced."""
+    connection = connect(path)
+    try:
+        with connection:
+            for table, rows in (("issued", letters), ("changes", changes)):
+                columns = TABLES[table]
+                marks = ", ".join("?" for _ in columns)
+                connection.executemany(
+                    f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    [tuple(row[c] for c in columns) for row in rows],
+                )
+    finally:
+        connection.close()
+
+
+def known_letter_numbers(path: Path | None) -> dict[tuple[str, str], int]:
+    """(period, owner) -> its letter sequence as given so far; read only."""
+    rows = _read_only(path, "letters", "SELECT period, owner, seq FROM letters") or []
+    return {(period, owner): seq for period, owner, seq in rows}

@@ -220,6 +220,10 @@ class Renderer:
         # environment, stylesheet and fonts are built again there.
         return (Renderer, (self.dirs, self.lang, self.money_unit))
 
+    def reads(self) -> dict[Path, tuple[str, ...] | None]:
+        """The template folders, whole: what a task laying out documents reads (runner.Task)."""
+        return dict.fromkeys(self.dirs)
+
     def html(self, template: str, **context: object) -> str:
         """The template filled in; any template fault (syntax, a missing include, a sandbox
         refusal, a failing expression) is one RenderError naming the template."""

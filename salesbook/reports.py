@@ -83,7 +83,13 @@ def render_reports(
 def _report_task(
     renderer: Renderer, template: str, report: ReviewContext | HealthContext, path: Path
 ) -> Task[list[Path]]:
-    return Task(write_report, (renderer, template, report, path), label=path.name)
+    return Task(
+        write_report,
+        (renderer, template, report, path),
+        label=path.name,
+        reads=renderer.reads(),
+        writes=path.parent,
+    )
 
 
 def write_report(

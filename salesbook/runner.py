@@ -26,10 +26,12 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from salesbook.errors import SalesbookError
@@ -48,6 +50,12 @@ class Task(Generic[T]):
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     label: str = ""
+    # What a task run on another machine needs (issue 17, cluster.py): the files it reads, as
+    # folder -> names inside it (None: the whole folder), and the folder it writes into. There
+    # the paths in its arguments are swapped for local copies and what it wrote comes back as
+    # bytes; the local runner ignores both and the task uses the paths as they are.
+    reads: Mapping[Path, tuple[str, ...] | None] = field(default_factory=dict)
+    writes: Path | None = None
 
     def __call__(self) -> T:
         return self.function(*self.args, **self.kwargs)
@@ -88,11 +96,26 @@ class Failed:
 
 
 class Executor(Protocol):
-    """What runs tasks: `local` here; a cluster executor (issue 17) offers the same call."""
+    """What runs tasks: `local` here; cluster.py's Dask executor offers the same call."""
 
     def __call__(
         self, tasks: Sequence[Callable[[], T]], limits: Limits | None = None
     ) -> Outcomes[T]: ...
+
+
+# The executor `run_tasks` uses when it is given none (else `local(jobs)`): a run sets it for
+# its writers (batch.py), so the modules that lay out documents need no executor argument.
+_current: ContextVar[Executor | None] = ContextVar("salesbook_executor", default=None)
+
+
+@contextmanager
+def using(executor: Executor | None) -> Iterator[None]:
+    """Within the block, `run_tasks` without an executor uses `executor` (None: the local one)."""
+    token = _current.set(executor)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def reason(error: BaseException) -> str:
@@ -298,7 +321,7 @@ def run_tasks(
     one finishes. The first task that fails stops the others and its exception is raised here
     (a SalesbookError names the task's `label`), unless `failed` is given: then a failed task's
     result is `failed(index, reason)`."""
-    run = executor or local(jobs)
+    run = executor or _current.get() or local(jobs)
     found: dict[int, T] = {}
     with closing(run(tasks, limits)) as outcomes:
         for outcome in outcomes:

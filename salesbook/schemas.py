@@ -289,6 +289,8 @@ TARGET_BREAKDOWN = SheetSchema(
         Column("deadline", "时间节点", "時間節點", "deadline", D, width=16),
         Column("standard", "完成标准", "完成標準", "completion standard", T, width=22),
         Column("actual", "实际完成", "實際完成", "actual", Q, width=12),
+        # the day the owner signed the 责任书 (one filled row of the owner's is enough)
+        Column("signed", "签署日期", "簽署日期", "signed on", D, aliases=("签订日期",), width=12),
     ),
     example_rows=(  # seed 000, template 1
         (
@@ -299,6 +301,7 @@ TARGET_BREAKDOWN = SheetSchema(
             "2023年12月31日",
             "月度销售额≥13.3万元",
             None,
+            "2023-10-08",
         ),
         (
             "季度销售额100万元",
@@ -308,8 +311,18 @@ TARGET_BREAKDOWN = SheetSchema(
             "2023年12月31日",
             "新客户签约≥20个",
             None,
+            "2023-10-08",
         ),
-        ("新客户开发30个", "个人-*销售代表", "8个", "*", "2023年12月31日", "客户转化率≥15%", None),
+        (
+            "新客户开发30个",
+            "个人-*销售代表",
+            "8个",
+            "*",
+            "2023年12月31日",
+            "客户转化率≥15%",
+            None,
+            "2023-10-08",
+        ),
     ),
 )
 

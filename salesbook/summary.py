@@ -7,8 +7,10 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
@@ -35,8 +37,10 @@ from salesbook.compute import (
     RollupLevel,
     TargetFigure,
 )
+from salesbook.compute.tiers import tier_change
+from salesbook.issue_list import cell_link
 from salesbook.values import Threshold
-from salesbook.words import labels, say, status_word
+from salesbook.words import as_set, labels, say, status_word
 from salesbook.xlsx import (
     WRAP,
     print_setup,
@@ -114,13 +118,45 @@ ENGLISH: dict[str, str] = {
     "规则": "Rule",
     "获奖者": "Winners",
     "健康度": "Health",
+    "未签署责任书": "Unsigned letters",
+    "文号": "Letter no.",
+    "签署截止": "Sign by",
     "本期数值": "Value this period",
     "健康阈值": "Healthy",
     "预警阈值": "Alert",
     "状态": "Status",
     "改进方向": "To improve",
+    "风险预警清单": "Risks",
+    "序号": "No.",
+    "严重程度": "Severity",
+    "风险类型": "Risk",
+    "对象": "About",
+    "触发数值": "What fired it",
+    "涉及金额": "At stake",
+    "无更新工作日": "Workdays idle",
+    "规则（阈值）": "Rule (threshold)",
+    "建议措施": "Suggested action",
+    "来源（点击打开）": "Source (click to open)",
     "小组": "Team",
     "个人": "Person",
+    "客户分层": "Customer tiers",
+    "距今工作日(R)": "Workdays since (R)",
+    "跟进次数(F)": "Follow-ups (F)",
+    "商机金额(M)": "Deal value (M)",
+    "R得分": "R score",
+    "F得分": "F score",
+    "M得分": "M score",
+    "评级依据": "Rated on",
+    "分层": "Tier",
+    "较上期": "Since last period",
+    "服务方式": "Service",
+    "分层人数": "Tiers by rep",
+    "A类": "A",
+    "B类": "B",
+    "C类": "C",
+    "分层变动": "Tier moves",
+    "上期分层": "Previous tier",
+    "本期分层": "Tier now",
 }
 
 
@@ -129,8 +165,15 @@ def summary_name(period: str, lang: str = "zh") -> str:
     return f"summary-{period}.xlsx" if lang == "en" else f"汇总-{period}.xlsx"
 
 
-def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
-    """汇总-<period>.xlsx: attainment, follow-up discipline, ranking and awards, health.
+def write_summary(
+    figures: Figures,
+    path: Path,
+    lang: str = "zh",
+    folder: Path | None = None,
+    unsigned: list[dict] | None = None,
+) -> None:
+    """汇总-<period>.xlsx: attainment, follow-up discipline, risks, ranking and awards, health.
+    `folder` (the workbooks) makes each risk's source a link to its cell.
 
     Dated by the as-of date, so equal figures give equal bytes. `lang` en writes every title,
     header and word in English (the names and the text typed into the inputs stay as typed)."""
@@ -343,6 +386,71 @@ def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
         ],
         (None, None, None, None, "yyyy-mm-dd", COUNT, None, None, "yyyy-mm-dd", None, None),
     )
+    # Customer tiers (RFM, seed 003): every customer not lost, the tiers per owner, the moves.
+    yes = status_word("是", lang)
+    table(
+        "客户分层",
+        (
+            "客户名称",
+            "负责人",
+            "客户阶段",
+            "距今工作日(R)",
+            "跟进次数(F)",
+            "商机金额(M)",
+            "R得分",
+            "F得分",
+            "M得分",
+            "评级依据",
+            "重点客户",
+            "分层",
+            "较上期",
+        ),
+        [
+            (
+                t.customer,
+                t.owner or "—",
+                t.stage,
+                t.recency_days,
+                t.frequency,
+                shown_money(t.monetary, unit),
+                t.r_score,
+                t.f_score,
+                t.m_score,
+                t.rated_on,
+                yes if t.key_customer else None,
+                t.tier,
+                tier_change(t.previous_tier, t.tier, lang),
+            )
+            for t in figures.tiers
+        ],
+        (None, None, None, COUNT, COUNT, money, COUNT, COUNT, COUNT, None, None, None, None),
+    )
+    # Each tier's service approach heads its column (once, not on every customer's row: the
+    # 1000-rep sample has 10,000 customers)
+    services = {t.tier: as_set(f"tier_service.{t.tier}", t.service, lang) for t in figures.tiers}
+    table(
+        "分层人数",
+        ("负责人", "A类", "B类", "C类"),
+        ([(w("服务方式"), *(services.get(k, "") for k in "ABC"))] if services else [])
+        + [(owner, n["A"], n["B"], n["C"]) for owner, n in figures.tier_counts.items()],
+        (None, COUNT, COUNT, COUNT),
+    )
+    table(
+        "分层变动",
+        ("客户名称", "负责人", "上期分层", "本期分层", "较上期"),
+        [
+            (
+                m.customer,
+                m.owner or "—",
+                m.previous_tier,
+                m.tier,
+                tier_change(m.previous_tier, m.tier, lang),
+            )
+            for m in figures.tier_moves
+        ],
+        (None, None, None, None, None),
+    )
+    _risks(workbook, figures, lang, folder, path.parent.resolve())
     people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
     table(
         "评估排名",
@@ -404,8 +512,83 @@ def write_summary(figures: Figures, path: Path, lang: str = "zh") -> None:
         ],
         (None, None, SCORE, None, None, None, None, None),
     )
+    if unsigned:  # letters not signed in time (versions.py, SB-T019)
+        table(
+            "未签署责任书",
+            ("责任人", "文号", "周期", "签署截止"),
+            [(u["owner"], u["number"], u["period"], u["deadline"]) for u in unsigned],
+            (None, None, None, None),
+        )
     workbook.properties.title = f"Sales summary {period}" if en else f"销售汇总 {period}"
     save_workbook(workbook, path, figures.run.as_of)
+
+
+RISK_FILLS = {"high": "F8CBAD", "medium": "FFE699"}  # 低 stays white
+
+
+def _risks(
+    workbook: Workbook, figures: Figures, lang: str, folder: Path | None, final_dir: Path
+) -> None:
+    """风险预警清单: every risk, most severe first, its source a link to the input's cell."""
+    en = lang == "en"
+    unit = figures.money_unit
+    kinds, levels = labels("risk", lang), labels("risk_level", lang)
+    headers = (
+        "序号",
+        "严重程度",
+        "风险类型",
+        "负责人",
+        "对象",
+        "触发数值",
+        "涉及金额",
+        "无更新工作日",
+        "规则（阈值）",
+        "建议措施",
+        "来源（点击打开）",
+    )
+    title = ENGLISH["风险预警清单"] if en else "风险预警清单"
+    _table(
+        workbook,
+        title,
+        tuple(ENGLISH[h] for h in headers) if en else headers,
+        [
+            (
+                r.rank,
+                levels[r.severity],
+                kinds[r.kind],
+                r.owner or "—",
+                r.subject,
+                r.figure_en if en else r.figure,
+                shown_money(r.money, unit),
+                r.days,
+                r.rule_en if en else r.rule,
+                r.action_en if en else r.action,
+                r.source.text(lang) if r.source else None,
+            )
+            for r in figures.risks
+        ],
+        (COUNT, None, None, None, None, None, money_format(unit), COUNT, None, None, None),
+        None,
+        lang,
+    )
+    sheet = workbook[title]
+    link_font = workbook._fonts.add(Font(color="0563C1", underline="single"))
+    fills = {k: workbook._fills.add(PatternFill("solid", fgColor=c)) for k, c in RISK_FILLS.items()}
+    for row, risk in enumerate(figures.risks, start=2):
+        if risk.severity in fills:
+            _styled(sheet.cell(row, 2), "fillId", fills[risk.severity])
+        if risk.source is not None and folder is not None:
+            cell = sheet.cell(row, len(headers))
+            cell.hyperlink = cell_link(folder, final_dir, risk.source)
+            _styled(cell, "fontId", link_font)
+
+
+def _styled(cell: Cell, key: str, index: int) -> None:
+    """`cell.font = …` (fill, alignment) by the style's index in the workbook's list, added once:
+    openpyxl hashes the style again on every assignment, seconds over thousands of rows."""
+    if not cell._style:
+        cell._style = StyleArray()
+    setattr(cell._style, key, index)
 
 
 def _unit_name(unit: str | None, lang: str) -> str:
@@ -475,7 +658,7 @@ def _fit_widths(sheet: Worksheet, columns: int, last: int) -> None:
         if need > TEXT_MAX_CHARS:
             for cell in cells:
                 if isinstance(cell.value, str):
-                    cell.alignment = WRAP
+                    _styled(cell, "alignmentId", sheet.parent._alignments.add(WRAP))
                     wrapped[cell.row].append((cell.value, dimension.width))
     for row, cells in wrapped.items():
         if height := wrapped_height(cells):

@@ -94,6 +94,12 @@ def prose_text(value: str) -> str:
     return value.translate(_WIDTH_FOLD).replace("_x000D_", "").strip()
 
 
+def customer_key(name: str) -> str:
+    """A customer name as customers are matched: the reader has trimmed it and folded its
+    full-width letters (prose_text); this also folds Traditional to Simplified (臺灣電子 = 台湾电子)."""
+    return simplified(prose_text(name))
+
+
 @lru_cache(maxsize=65536)
 def header_key(text: str) -> str:
     """A header cell as a comparable key: NFKC, Simplified, no spaces or line breaks, lower case.

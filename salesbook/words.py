@@ -104,6 +104,140 @@ WORDS: dict[str, Wording] = {
         Wording("reassign.left", "负责人已离职", "Owner has left"),
         Wording("reassign.not_on_roster", "负责人不在团队名册", "Owner not on the roster"),
         Wording("reassign.no_owner", "未指定负责人", "No owner"),
+        # the risk list (风险预警清单, seed 004): kinds, severities, rules, figures, actions
+        Wording("risk.owner_left", "负责人已离职", "Owner has left"),
+        Wording("risk.key_customer", "重点客户停滞或逾期", "Key customer idle or late"),
+        Wording("risk.deal_idle", "临近成交的商机无更新", "Deal near closing idle"),
+        Wording(
+            "risk.plan_no_follow_up", "计划重点客户未跟进", "Planned key customer not followed up"
+        ),
+        Wording("risk.behind_pace", "目标进度落后", "Target behind pace"),
+        Wording("risk.health_alert", "健康度指标预警", "Health indicator at alert"),
+        Wording("risk.unsigned_letter", "责任书未签署", "Target letter not signed"),
+        Wording("risk_level.high", "高", "High"),
+        Wording("risk_level.medium", "中", "Medium"),
+        Wording("risk_level.low", "低", "Low"),
+        Wording(
+            "risk.owner_left.rule",
+            "客户的负责人在团队名册中为离职",
+            "The customer's owner has left (so says the roster)",
+        ),
+        Wording(
+            "risk.key_customer.rule",
+            "A 类客户或商机金额不低于 {high_value} 的客户停滞（超过 {stale_days} 个工作日无更新）"
+            "或下一步行动逾期",
+            "An A-tier customer or one with a deal value of at least {high_value} stalled (no "
+            "update for more than {stale_days} working days) or with its next action overdue",
+        ),
+        Wording(
+            "risk.deal_idle.rule",
+            "处于商务谈判或合同签订阶段的客户 {days} 个工作日（含）以上无更新",
+            "A customer in negotiation or contract signing with no update for {days} working days "
+            "or more",
+        ),
+        Wording(
+            "risk.plan_no_follow_up.rule",
+            "销售计划的重点客户在计划的月份内没有任何跟进",
+            "A key customer of the sales plan with no follow-up in the plan's months",
+        ),
+        Wording(
+            "risk.behind_pace.rule",
+            "进度落后（达成率低于时间进度 {tolerance} 个百分点及以上）且按当前进度预计期末完不成目标",
+            "Behind pace (attainment {tolerance} points or more below time elapsed) and the "
+            "straight-line projection ends below the target",
+        ),
+        Wording(
+            "risk.health_alert.rule",
+            "健康度指标达到异常预警阈值",
+            "A health indicator reached its alert threshold",
+        ),
+        Wording(
+            "risk.unsigned_letter.rule",
+            "销售目标责任书在考核期开始后 {days} 个工作日内未签署",
+            "A target letter not signed within {days} working days of the period's start",
+        ),
+        Wording("risk_part.owner", "原负责人 {owner}", "former owner {owner}"),
+        Wording("risk_part.idle", "{days} 个工作日无更新", "{days} working days without an update"),
+        Wording("risk_part.never", "没有跟进日期", "no follow-up date"),
+        Wording("risk_part.tier", "{tier} 类客户", "tier {tier} customer"),
+        Wording("risk_part.overdue", "下一步行动 {due} 已逾期", "next action overdue since {due}"),
+        Wording("risk_part.stage", "阶段：{stage}", "stage {stage}"),
+        Wording(
+            "risk_part.plan",
+            "计划拜访 {planned} 次（{period}），没有跟进",
+            "{planned} visits planned ({period}), no follow-up",
+        ),
+        Wording(
+            "risk_part.pace",
+            "达成率 {attainment}，时间进度 {elapsed}",
+            "attainment {attainment}, time elapsed {elapsed}",
+        ),
+        Wording(
+            "risk_part.projection",
+            "预计期末完成 {projection}，目标 {target}",
+            "projected {projection} against a target of {target}",
+        ),
+        Wording(
+            "risk_part.indicator", "本期 {value}，预警阈值 {alert}", "{value}, alert at {alert}"
+        ),
+        Wording(
+            "risk_part.unsigned",
+            "{number} 签署期限 {deadline} 已过，仍未签署",
+            "{number}: not signed by {deadline}",
+        ),
+        # the tiers' service approaches in English while tiers.service_* keep their defaults
+        Wording(
+            "tier_service.A",
+            "战略绑定：每季度定制行业解决方案白皮书，邀请参与产品迭代调研",
+            "Strategic partnership: a tailored industry white paper each quarter, a seat in "
+            "product research",
+        ),
+        Wording(
+            "tier_service.B",
+            "孵化计划：通过免费增值服务（如数据诊断报告）培育需求",
+            "Incubation: grow demand with free added services (e.g. a data diagnosis report)",
+        ),
+        Wording(
+            "tier_service.C",
+            "SOP 化服务：自动回复 + 季度关怀，降低维护成本",
+            "Standard service: automatic replies and a quarterly check-in, at low cost",
+        ),
+        # the actions in English while risks.action_* keep their defaults (zh = the default)
+        Wording(
+            "risk_action.owner_left",
+            "重新分配客户：由主管指定新的负责人并交接",
+            "Reassign the customer: the manager names a new owner",
+        ),
+        Wording(
+            "risk_action.key_customer",
+            "加强客户沟通：尽快联系客户，更新下一步行动",
+            "Call the customer soon; update the next action",
+        ),
+        Wording(
+            "risk_action.deal_idle",
+            "优化产品方案与报价，加强客户沟通，推动签约",
+            "Improve the offer and the price; push for signing",
+        ),
+        Wording(
+            "risk_action.plan_no_follow_up",
+            "加强客户沟通：按销售计划安排拜访",
+            "Strengthen communication: visit as the plan says",
+        ),
+        Wording(
+            "risk_action.behind_pace",
+            "调整销售策略，上报主管协调资源",
+            "Adjust the strategy; escalate to the manager",
+        ),
+        Wording(
+            "risk_action.health_alert",
+            "上报主管，按改进方向调整销售策略",
+            "Escalate to the manager; act on the improvement direction",
+        ),
+        Wording(
+            "risk_action.unsigned_letter",
+            "上报主管：督促签署销售目标责任书",
+            "Escalate to the manager: get the letter signed",
+        ),
         # documents withheld (SB-T014) and why
         Wording("document.letter", "销售目标责任书", "target letter"),
         Wording("document.appraisal", "个人业绩评估单", "appraisal sheet"),
@@ -132,6 +266,12 @@ WORDS: dict[str, Wording] = {
 def say(key: str, lang: str = "zh", params: Mapping[str, object] | None = None) -> str:
     """The sentence `key` in `lang` (zh, zh-Hant or en) with `params` filled in."""
     return WORDS[key].text(lang, params)
+
+
+def as_set(key: str, text: str, lang: str = "zh") -> str:
+    """A text setting on paper: in English while it keeps its default (the sentence `key`'s
+    Chinese), else as the company wrote it."""
+    return say(key, "en") if lang == "en" and text == say(key, "zh") else text
 
 
 @dataclass(frozen=True)
@@ -181,3 +321,13 @@ def status_word(word: str, lang: str = "zh") -> str:
     if lang == "zh" or word not in STATUS_WORDS:
         return word
     return STATUS_WORDS[word][lang == "en"]
+
+
+def tier_change(previous: str | None, tier: str, lang: str = "zh") -> str:
+    """A customer's tier against the previous period's (客户分层 较上期): `↓ A→B` for a drop,
+    `↑ C→B` for a rise, `=` unchanged, 新 (new) when it had no tier then."""
+    if previous is None:
+        return "new" if lang == "en" else "新"
+    if previous == tier:
+        return "="
+    return f"{'↓' if tier > previous else '↑'} {previous}→{tier}"

@@ -10,6 +10,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,15 @@ def text_chars(value: object) -> int:
     """Roughly how many character widths a value takes in a cell (CJK counts two)."""
     if isinstance(value, (Decimal, float)):
         return len(f"{value:,.2f}")
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+    return _text_chars(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _text_chars(text: str) -> int:
+    """text_chars of a text: the same words fill many cells (a rule, an action, a status)."""
+    if text.isascii():  # no ASCII character is wide: the common numbers and codes cost one call
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrapped_height(cells: Iterable[tuple[object, float]]) -> float | None:

@@ -361,7 +361,7 @@ def test_init_templates_give_documents_only_to_their_example_people(tmp_path: Pa
     output = tmp_path / "out"
     run(folder, output)
     sheets = sorted(p.name for p in (output / "评估单").iterdir())
-    letters = sorted(p.name for p in (output / "责任书").iterdir())
+    letters = sorted(p.name for p in (output / "责任书").glob("*.pdf"))
     assert sheets == ["2023Q4-张三.pdf", "2023Q4-李四.pdf"]
     assert letters == ["2023Q4-张三.pdf", "2023Q4-张伟.pdf", "2023Q4-李四.pdf"]
 

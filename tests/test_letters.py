@@ -37,7 +37,7 @@ def text(path: Path, first: int | None = None, last: int | None = None) -> str:
 def test_one_letter_per_owner_with_the_seed_figures(seed_org: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     run(seed_org, output)
-    letters = sorted(p.name for p in (output / "责任书").iterdir())
+    letters = sorted(p.name for p in (output / "责任书").glob("*.pdf"))  # beside their .docx
     assert set(letters) == {
         "2023Q4-张经理.pdf",
         "2023Q4-李明.pdf",
@@ -225,7 +225,7 @@ def test_awkward_owner_names_give_safe_distinct_files(seed_org: Path, tmp_path: 
     run(seed_org, output)
     names = {p.name for p in (output / "责任书").iterdir()}
     assert {"2023Q4-华东_华南_联合_组.pdf", "2023Q4-华东_华南_联合_组-2.pdf"} <= names
-    injected = next(p for p in (output / "责任书").iterdir() if "img" in p.name)
+    injected = next(p for p in (output / "责任书").glob("*.pdf") if "img" in p.name)
     assert '<imgsrc="file:///etc/passwd">' in text(injected)  # printed as text, fetched never
 
 

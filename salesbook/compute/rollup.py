@@ -42,12 +42,21 @@ from salesbook.compute.period import (
     targets_period,
 )
 from salesbook.compute.recipients import Recipients, document_recipients, no_recipients
+from salesbook.compute.risks import Risk, compute_risks
 from salesbook.compute.targets import (
     TargetFigure,
     add_export_targets,
     compute_targets,
     mark_incomplete,
     pace_of,
+)
+from salesbook.compute.tiers import (
+    TIER_CODES,
+    CustomerTier,
+    TierMove,
+    compute_tiers,
+    tier_counts,
+    tier_moves,
 )
 from salesbook.config import Config
 from salesbook.issues import Issue
@@ -228,6 +237,13 @@ class Figures:
     overview: list[OverviewFigure] = field(default_factory=list)
     discipline: Discipline = field(default_factory=Discipline)
     appraisal_discipline: Discipline = field(default_factory=Discipline)
+    # Customer tiers by RFM (seed 003), customers per tier per owner, and the tier changes since
+    # the previous period in the history
+    tiers: list[CustomerTier] = field(default_factory=list)
+    tier_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    tier_moves: list[TierMove] = field(default_factory=list)
+    # The ranked risk list (风险预警清单), most severe first
+    risks: list[Risk] = field(default_factory=list)
 
 
 def compute(
@@ -237,6 +253,7 @@ def compute(
     previous_attainment: dict[str, Decimal] | None = None,
     health_history: dict[str, list[tuple[str, Decimal]]] | None = None,
     previous_actual: dict[str, Decimal] | None = None,
+    previous_tiers: dict[str, Decimal] | None = None,
 ) -> Figures:
     """Every figure for the run period; `previous_*` come from the history database.
     Figures.issues is left empty: the issues that need figures are salesbook.reconcile's."""
@@ -301,6 +318,10 @@ def compute(
     figures.overview = overview(targets, config.pace_tolerance)
     figures.discipline = discipline(follow_ups.reps)
     figures.appraisal_discipline = discipline(own_follow_ups.reps)
+    figures.tiers = compute_tiers(book, config, run, follow_ups, previous_tiers)
+    figures.tier_counts = tier_counts(figures.tiers)
+    figures.tier_moves = tier_moves(figures.tiers)
+    figures.risks = compute_risks(book, config, follow_ups, targets, health, plans, figures.tiers)
     return figures
 
 
@@ -387,6 +408,8 @@ def history_rows(figures: Figures) -> list[tuple[str, str, str, Decimal]]:
     for indicator in figures.health:
         if indicator.value is not None:
             rows.append(("indicator", indicator_key(indicator.name), "value", indicator.value))
+    for tier in figures.tiers:  # the next period's 较上期 (previous_tier)
+        rows.append(("customer", tier.customer, "tier", Decimal(TIER_CODES[tier.tier])))
     return rows
 
 

@@ -12,6 +12,7 @@ from salesbook.contexts.common import (
     discipline_rows,
     target_row,
 )
+from salesbook.contexts.risks import APPRAISAL_RISKS, RiskRow, by_owner, risk_rows
 from salesbook.schemas import GRADES, ROLES
 from salesbook.shown import money_text, number_text, shown
 from salesbook.words import Phrase, say
@@ -130,6 +131,8 @@ class AppraisalSheet:
     missing_parts: list[str] = field(default_factory=list)  # scorecard parts without data
     actual_missing: str | None = None  # the cell of an unreadable actual: no grade
     new_customer_target: str | None = None  # the person's own target the part measures against
+    risks: list[RiskRow] = field(default_factory=list)  # the person's own, most severe first
+    risks_total: int = 0
 
     @property
     def person(self) -> str:
@@ -146,6 +149,7 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
     rows, _ = discipline_rows(figures, lang, "appraisal_discipline")
     discipline = {row.name: row for row in rows}
     awards = award_rows(document, lang)
+    own_risks = by_owner(risk_rows(document, lang))
     allowed = (figures.get("documents") or {}).get("appraisals")
     ranked = sum(1 for p in people.values() if p.get("rank"))
     grade_lines = [Decimal(str(config.get(k, 0))) for k in ("grade_excellent", "grade_good")]
@@ -202,6 +206,8 @@ def appraisal_sheets(document: dict, lang: str = "zh") -> list[AppraisalSheet]:
                 ],
                 actual_missing=person.get("actual_missing"),
                 new_customer_target=person.get("new_customer_target"),
+                risks=own_risks.get(name, [])[:APPRAISAL_RISKS],
+                risks_total=len(own_risks.get(name, [])),
             )
         )
     return sheets

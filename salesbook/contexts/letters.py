@@ -10,6 +10,7 @@ from salesbook.contexts.common import NAME_CHARS, choice_text, on_paper, unit_te
 from salesbook.errors import RenderError
 from salesbook.schemas import DIMENSION_TYPES, ROLES
 from salesbook.values import PLACEHOLDER, parse_period
+from salesbook.versions import numbered
 from salesbook.words import say
 
 
@@ -48,6 +49,10 @@ class LetterContext:
     signing_date: str  # the period's first day: letters are signed when targets are agreed
     file_stem: str = ""
     pages: int = 1
+    # `number` is the 文号 with its version suffix (XS-2026Q3-004-2; the first version has none);
+    # a revised letter (version 2 on) says 变更版 / Revised on the page (versions.py)
+    version: int = 1
+    revised: bool = False
 
     @property
     def person(self) -> str:
@@ -106,7 +111,8 @@ def letter_contexts(
         # load_config already refuses these; a Config built in code is checked here as well
         if number_format_problem(pattern):
             raise RenderError(f"责任书编号格式无效：{pattern}")
-        number = pattern.format(period=label, seq=seq, owner=owner)
+        version = int(((document.get("letter_versions") or {}).get(label) or {}).get(owner, 1))
+        number = numbered(pattern.format(period=label, seq=seq, owner=owner), version)
         contexts.append(
             LetterContext(
                 number=number,
@@ -127,6 +133,8 @@ def letter_contexts(
                 reward=letter_clause(config, "reward", lang),
                 penalty=letter_clause(config, "penalty", lang),
                 signing_date=period.start.isoformat(),
+                version=version,
+                revised=version > 1,
             )
         )
     return contexts

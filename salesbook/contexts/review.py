@@ -23,8 +23,18 @@ from salesbook.contexts.common import (
     target_row,
 )
 from salesbook.contexts.health import IndicatorRow, indicator_rows
-from salesbook.schemas import DIMENSION_TYPES, GRADES, REVIEW_CATEGORIES, REVIEW_STATUS, ROLES
+from salesbook.contexts.risks import RiskRow, risk_rows
+from salesbook.schemas import (
+    DIMENSION_TYPES,
+    GRADES,
+    REVIEW_CATEGORIES,
+    REVIEW_STATUS,
+    ROLES,
+    STAGES,
+)
 from salesbook.values import PLACEHOLDER
+from salesbook.versions import WHAT
+from salesbook.words import as_set, tier_change
 
 ROLE_ORDER = [c.value for c in ROLES]
 SHORTFALLS = 5  # the largest gaps the review discusses
@@ -62,6 +72,116 @@ def reassign_rows(figures: dict, lang: str = "zh") -> list[ReassignRow]:
         )
         for c in figures.get("follow_ups", {}).get("reassign", [])
     ]
+
+
+@dataclass
+class TierCountRow:
+    """A rep's customers per tier (客户分层)."""
+
+    owner: str
+    a: int
+    b: int
+    c: int
+
+
+@dataclass
+class TierRow:
+    """An A customer, or a customer whose tier moved since the previous period."""
+
+    customer: str
+    owner: str
+    stage: str
+    recency_days: int | str  # — when never followed up
+    frequency: int
+    monetary: str | None  # exact yuan as figures.json writes it; None without a deal value
+    key_customer: bool
+    tier: str
+    previous_tier: str | None
+    change: str  # ↓ A→B, ↑ C→B
+
+
+@dataclass
+class TierSection:
+    """客户分层 of the review: one page — counts per rep, the A customers, the moves."""
+
+    total: int
+    totals: dict[str, int]  # tier -> customers
+    counts: list[TierCountRow]  # the TIER_ROWS reps with the most A (then B) customers
+    counts_total: int  # every rep with a tiered customer
+    a_customers: list[TierRow]  # the first TIER_ROWS, largest deal value first
+    a_total: int
+    moves: list[TierRow]  # the first TIER_ROWS, drops first
+    moves_total: int
+    rule: str  # the rule in words, with the configured scores and window
+    services: dict[str, str]  # tier -> service approach
+
+
+TIER_ROWS = 10  # rows of each tier table in the review: the rest are in 汇总 › 客户分层
+
+
+def tier_section(figures: dict, config: dict, lang: str = "zh") -> TierSection | None:
+    """The review's 客户分层, or None when no customer was tiered."""
+    tiers = figures.get("tiers") or []
+    if not tiers:
+        return None
+    en = lang == "en"
+    counts = [
+        TierCountRow(on_paper(owner, NAME_CHARS), n.get("A", 0), n.get("B", 0), n.get("C", 0))
+        for owner, n in (figures.get("tier_counts") or {}).items()
+    ]
+    shown = sorted(counts, key=lambda r: (-r.a, -r.b, r.owner))[:TIER_ROWS]
+    chosen = {id(r) for r in shown}
+
+    def row(t: dict, previous: str | None, tier: str) -> TierRow:
+        return TierRow(
+            customer=on_paper(t["customer"]),
+            owner=on_paper(t.get("owner") or "", NAME_CHARS) or "—",
+            stage=choice_text(t.get("stage"), STAGES, lang) or "—",
+            recency_days="—" if t.get("recency_days") is None else int(t["recency_days"]),
+            frequency=int(t.get("frequency") or 0),
+            monetary=t.get("monetary"),
+            key_customer=bool(t.get("key_customer")),
+            tier=tier,
+            previous_tier=previous,
+            change=tier_change(previous, tier, lang),
+        )
+
+    a_rows = [row(t, t.get("previous_tier"), "A") for t in tiers if t.get("tier") == "A"]
+    by_name = {t["customer"]: t for t in tiers}
+    moves = [
+        row(by_name.get(m["customer"], m), m["previous_tier"], m["tier"])
+        for m in figures.get("tier_moves") or []
+    ]
+    high, low = config.get("tier_high", 4), config.get("tier_low", 2)
+    window = config.get("tier_window_days", 90)
+    rule = (
+        f"R = working days since the last follow-up, F = follow-ups in the last {window} days, "
+        f"M = deal value; each scored 1–5 by quintile over all customers. A: R, F and M all ≥ "
+        f"{high}; C: M and F both ≤ {low}; B otherwise. Without a deal value: A on R and F, C "
+        f"on F alone. A key customer of the plan is never below B; lost customers are not tiered."
+        if en
+        else f"R＝距最近一次跟进的工作日数，F＝截至日前 {window} 天内的跟进次数，M＝商机金额；"
+        f"各按全部客户的五分位打 1–5 分。A 类：R、F、M 均 ≥ {high} 分；C 类：M 与 F 均 ≤ {low}"
+        f" 分；其余为 B 类。无商机金额的客户只按 R、F 评定（A 看 R 与 F，C 看 F）。"
+        f"销售计划中的重点客户不低于 B 类；已输单客户不参与分层。"
+    )
+    return TierSection(
+        total=len(tiers),
+        totals={k: sum(1 for t in tiers if t.get("tier") == k) for k in ("A", "B", "C")},
+        counts=[r for r in counts if id(r) in chosen],
+        counts_total=len(counts),
+        a_customers=a_rows[:TIER_ROWS],
+        a_total=len(a_rows),
+        moves=moves[:TIER_ROWS],
+        moves_total=len(moves),
+        rule=rule,
+        services={
+            k: on_paper(
+                as_set(f"tier_service.{k}", config.get(f"tier_service_{k.lower()}") or "", lang)
+            )
+            for k in ("A", "B", "C")
+        },
+    )
 
 
 @dataclass
@@ -124,6 +244,69 @@ class GradeGroup:
 
 
 @dataclass
+class LetterChangeRow:
+    """目标变更记录: a change of an issued letter (versions.py), who, what, from, to, when."""
+
+    owner: str
+    number: str  # the 文号 of the version it changed
+    new_number: str  # the revised letter's; "" when locked (not reissued)
+    item: str
+    what: str
+    old: str
+    new: str
+    detected: str
+    locked: bool
+
+
+@dataclass
+class LetterNote:
+    """A letter not signed in time, or one whose signed copy states other targets."""
+
+    owner: str
+    number: str
+    period: str
+    date: str | None  # the last day to sign, or the day it was signed
+    current: str = ""  # the 文号 of the letter the figures are measured against
+
+
+def letter_sections(
+    document: dict, lang: str = "zh"
+) -> tuple[list[LetterChangeRow], list[LetterNote], list[LetterNote]]:
+    """The changes of the period's letters, the unsigned letters and those whose signed copy
+    differs from the target measured (figures.json letter_changes, letters_unsigned, …)."""
+    key = "en" if lang == "en" else "zh"
+    changes = [
+        LetterChangeRow(
+            owner=on_paper(c["owner"], NAME_CHARS),
+            number=c["number"],
+            new_number=c.get("new_number") or "",
+            item=on_paper(c.get("item") or "") or "—",
+            what=WHAT[c["field"]][key],
+            old=on_paper(str(c["old"])),
+            new=on_paper(str(c["new"])),
+            detected=c["detected"],
+            locked=bool(c.get("locked")),
+        )
+        for c in document.get("letter_changes") or []
+    ]
+    unsigned = [
+        LetterNote(on_paper(u["owner"], NAME_CHARS), u["number"], u["period"], u["deadline"])
+        for u in document.get("letters_unsigned") or []
+    ]
+    differs = [
+        LetterNote(
+            on_paper(d["owner"], NAME_CHARS),
+            d["signed_number"],
+            d["period"],
+            d["signed"],
+            d["number"],
+        )
+        for d in document.get("letters_differ") or []
+    ]
+    return changes, unsigned, differs
+
+
+@dataclass
 class ReviewContext:
     """Everything review.html shows, in the order of a 复盘: 回顾目标 → 评估结果 → 分析原因 → 总结经验."""
 
@@ -157,6 +340,13 @@ class ReviewContext:
     created: str
     reassign: list[ReassignRow] = field(default_factory=list)  # the first 2 × TABLE_ENDS
     reassign_total: int = 0  # all customers to reassign; the rest are in 汇总 › 待重新分配
+    tiers: TierSection | None = None  # 客户分层 (RFM); None when no customer was tiered
+    risks: list[RiskRow] = field(default_factory=list)  # the first risks.report_top
+    risks_total: int = 0  # every risk; the rest are in 汇总 › 风险预警清单
+    risk_rules: list[tuple[str, str]] = field(default_factory=list)  # kinds listed: rule
+    letter_changes: list[LetterChangeRow] = field(default_factory=list)  # 目标变更记录
+    letters_unsigned: list[LetterNote] = field(default_factory=list)
+    letters_differ: list[LetterNote] = field(default_factory=list)
 
 
 def review_context(document: dict, lang: str = "zh") -> ReviewContext:
@@ -176,6 +366,8 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
     actions = [_review_item(i, lang) for i in raw_items if i.get("category") not in FINDINGS]
     discipline, total = discipline_rows(figures, lang)
     reassign = reassign_rows(figures, lang)
+    risks = risk_rows(document, lang)
+    letter_changes, unsigned, differs = letter_sections(document, lang)
     return ReviewContext(
         company=config.get("company", ""),
         period=document["period"],
@@ -207,6 +399,15 @@ def review_context(document: dict, lang: str = "zh") -> ReviewContext:
         created=document["as_of"],
         reassign=reassign[: 2 * TABLE_ENDS],
         reassign_total=len(reassign),
+        tiers=tier_section(figures, config, lang),
+        risks=risks[: int(config.get("risk_report_top", 15))],
+        risks_total=len(risks),
+        risk_rules=list(
+            dict((r.kind, r.rule) for r in risks[: int(config.get("risk_report_top", 15))]).items()
+        ),
+        letter_changes=letter_changes,
+        letters_unsigned=unsigned,
+        letters_differ=differs,
     )
 
 

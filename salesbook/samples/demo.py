@@ -251,7 +251,10 @@ def _targets_sheets(
                     person_row[5] if rng.random() < 0.5 else None,
                 )
             )
-    breakdown_keys = tuple(c.key for c in TARGET_BREAKDOWN.columns if c.key != "actual")
+    # no 签署日期: the demo's letters are not printed yet, so nobody has signed
+    breakdown_keys = tuple(
+        c.key for c in TARGET_BREAKDOWN.columns if c.key not in ("actual", "signed")
+    )
     return [
         SheetData(TARGET_OVERALL, overall),
         SheetData(TARGET_BREAKDOWN, rows + new_rows, breakdown_keys),
