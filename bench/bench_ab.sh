@@ -16,13 +16,23 @@ work=$(mktemp -d)
 trap 'git -C "$here" worktree remove --force "$work/old" >/dev/null 2>&1; rm -rf "$work"' EXIT
 git -C "$here" worktree add --quiet --detach "$work/old" "$old"
 "$python" -m salesbook demo "$work/demo" --reps "$reps" >/dev/null
+launch='import sys, runpy
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+code = sys.argv.pop(1)
+sys.path.insert(0, code)
+import salesbook
+assert salesbook.__file__.startswith(code), salesbook.__file__
+sys.argv[0] = "salesbook"
+runpy.run_module("salesbook", run_name="__main__", alter_sys=True)'
+
 for repeat in $(seq "$repeats"); do
   for side in old new; do
     code=$here; [ "$side" = old ] && code=$work/old
     for mode in $modes; do
       flags=(); [ "$mode" = no-pdf ] && flags=(--no-pdf)
       rm -rf "$work/out"
-      /usr/bin/time -f "%e %M" -o "$work/time" env PYTHONPATH="$code" "$python" -m salesbook \
+      # The venv's editable install would win over PYTHONPATH: drop its finder, put CODE first.
+      /usr/bin/time -f "%e %M" -o "$work/time" "$python" -c "$launch" "$code" \
         run "$work/demo" -o "$work/out" --today 2026-11-25 "${flags[@]}" >/dev/null 2>&1 || true
       read -r seconds rss < <(tail -n 1 "$work/time")  # a failed run adds a line above
       echo "$repeat $side $mode ${seconds}s ${rss}KiB $(du -sm "$work/out" | cut -f1)MB"
