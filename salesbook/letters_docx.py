@@ -34,7 +34,7 @@ from salesbook.chunks import assign_file_stems
 from salesbook.contexts.letters import LetterContext
 from salesbook.errors import RenderError, SalesbookError
 from salesbook.files import write_atomically
-from salesbook.render import _inside, _refused, environment
+from salesbook.render import environment, template_file
 from salesbook.shown import count_text, money_text
 
 TEMPLATE_NAMES = {"zh": "letter.docx", "en": "letter-en.docx"}
@@ -65,16 +65,10 @@ def find_template(dirs: list[Path], lang: str) -> Path:
     """The Word template for `lang`, first match in `dirs`; one that is a symlink leading out of
     the template folders (or anything not a regular file inside them) is refused."""
     name = TEMPLATE_NAMES.get(lang, TEMPLATE_NAMES["zh"])
-    roots = [d.resolve() for d in dirs]
-    for folder in dirs:
-        candidate = folder / name
-        if not (candidate.is_symlink() or candidate.exists()):
-            continue
-        real = _inside(candidate, roots)
-        if real is None:
-            raise _refused(name)
-        return real
-    raise RenderError(f"找不到模板 {name} (template not found)")
+    real = template_file(dirs, name)
+    if real is None:
+        raise RenderError(f"找不到模板 {name} (template not found)")
+    return real
 
 
 class DocxRenderer:

@@ -62,27 +62,36 @@ def _refused(name: str) -> RenderError:
     )
 
 
+def template_file(dirs: list[Path], name: str) -> Path | None:
+    """`name` in the first of `dirs` that has it, as its real path; None when none has it. One
+    that leads outside the template folders (a symlink out, `..`) is refused, never skipped:
+    falling through to the built-in copy would hide the admin's mistake."""
+    pieces = jinja2.loaders.split_template_path(name)  # refuses `..`
+    roots = [d.resolve() for d in dirs]
+    for folder in dirs:
+        candidate = folder.joinpath(*pieces)
+        if os.path.lexists(candidate):
+            real = _inside(candidate, roots)
+            if real is None:
+                raise _refused(name)
+            return real
+    return None
+
+
 class FolderLoader(jinja2.BaseLoader):
     """Templates from `dirs`, first match wins, each read only if its real path (symlinks
     resolved) lies inside one of the template folders: an include cannot leave them."""
 
     def __init__(self, dirs: list[Path]) -> None:
         self.dirs = dirs
-        self.roots = [d.resolve() for d in dirs]
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        pieces = jinja2.loaders.split_template_path(template)  # refuses `..`
-        for folder in self.dirs:
-            candidate = folder.joinpath(*pieces)
-            if not (candidate.is_symlink() or candidate.exists()):
-                continue
-            real = _inside(candidate, self.roots)
-            if real is None:
-                raise _refused(template)
-            source = real.read_text(encoding="utf-8")
-            mtime = real.stat().st_mtime
-            return source, str(real), partial(_unchanged, real, mtime)
-        raise jinja2.TemplateNotFound(template)
+        real = template_file(self.dirs, template)
+        if real is None:
+            raise jinja2.TemplateNotFound(template)
+        source = real.read_text(encoding="utf-8")
+        mtime = real.stat().st_mtime
+        return source, str(real), partial(_unchanged, real, mtime)
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -202,14 +211,10 @@ class Renderer:
         self.money_unit = money_unit
         self.env = environment(dirs, lang, money_unit)
         self.fetcher = url_fetcher(dirs)
-        self.roots = [d.resolve() for d in dirs]
         self.fonts = FontConfiguration()
-        found = next((d / "print.css" for d in dirs if os.path.lexists(d / "print.css")), None)
-        if found is None:
-            raise RenderError("找不到样式表 print.css (print.css not found)")
-        stylesheet = _inside(found, self.roots)
+        stylesheet = template_file(dirs, "print.css")
         if stylesheet is None:
-            raise _refused("print.css")
+            raise RenderError("找不到样式表 print.css (print.css not found)")
         with weasyprint_warnings_as_errors():
             self.css = CSS(
                 filename=str(stylesheet), font_config=self.fonts, url_fetcher=self.fetcher
