@@ -2,20 +2,23 @@
 # The whole `salesbook run` on one demo folder, an older commit against the working tree, in
 # alternation on the same machine and venv (PYTHONPATH picks the code). For "is it slower?".
 #
-#   bench/bench_ab.sh OLD_COMMIT [REPS] [REPEATS] [MODES]
-#   (defaults: 1000 reps, 2 repeats, MODES "pdf no-pdf"; "no-pdf" alone for the figures only)
+#   bench/bench_ab.sh OLD_COMMIT [REPS] [REPEATS] [MODES] [SETTINGS_SED]
+#   (defaults: 1000 reps, 2 repeats, MODES "pdf no-pdf"; "no-pdf" alone for the figures only;
+#   SETTINGS_SED edits the demo's salesbook.toml, e.g. 's/^docx = true/docx = false/' to leave
+#   out what the old side cannot make; PYTHON picks the interpreter, default this tree's .venv)
 #
 # Prints one line per run: repeat, side, with/without PDFs, wall seconds, peak RSS (KiB, the
 # largest single process), output size. Uses only temporary folders; exit status 1 of a run is
 # expected (the demo plants errors).
 set -euo pipefail
-old=$1 reps=${2:-1000} repeats=${3:-2} modes=${4:-"pdf no-pdf"}
+old=$1 reps=${2:-1000} repeats=${3:-2} modes=${4:-"pdf no-pdf"} edit=${5:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
-python=$here/.venv/bin/python
+python=${PYTHON:-$here/.venv/bin/python}
 work=$(mktemp -d)
 trap 'git -C "$here" worktree remove --force "$work/old" >/dev/null 2>&1; rm -rf "$work"' EXIT
 git -C "$here" worktree add --quiet --detach "$work/old" "$old"
 "$python" -m salesbook demo "$work/demo" --reps "$reps" >/dev/null
+[ -n "$edit" ] && sed -i "$edit" "$work/demo/salesbook.toml"
 launch='import sys, runpy
 sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
 code = sys.argv.pop(1)

@@ -25,7 +25,7 @@ from salesbook.errors import SalesbookError
 from salesbook.files import check_separate, output_lock, staged_output
 from salesbook.issues import Issue, Location, Severity, sort_issues
 from salesbook.read import Book, read_folder
-from salesbook.runner import Executor, Limits, Task, run_tasks, using
+from salesbook.runner import Executor, Failure, Limits, Task, named, run_tasks, using
 from salesbook.sources import find_workbooks
 from salesbook.values import Period
 
@@ -360,10 +360,10 @@ def _run_staged(
     """Everything a run writes, into `stage`; `working` is this run's copy of the history."""
     from salesbook import ledger, versions
     from salesbook import manifest as manifests
-    from salesbook.compute import figures_document, history_rows, jsonable
+    from salesbook.compute import document_text, figures_document, history_rows, jsonable
     from salesbook.compute.risks import add_unsigned
     from salesbook.issue_list import write_issue_workbook
-    from salesbook.summary import summary_name, write_summary
+    from salesbook.summary import links_to_inputs, summary_name, write_summary
 
     folder = loaded.path
     figures = loaded.compute(period, as_of, working)
@@ -392,7 +392,7 @@ def _run_staged(
         part = document["figures"]
         assert isinstance(part, dict)  # figures_document's: the figures as JSON data
         part["risks"] = jsonable(figures.risks)
-    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+    text = document_text(document)
     document = json.loads(text)  # the PDFs render from exactly what figures.json holds
     (stage / "figures.json").write_text(text + "\n", encoding="utf-8")
     figures_key = manifests.fingerprint(__version__, text)
@@ -410,13 +410,23 @@ def _run_staged(
     # an English summary is another product: its key must not let a Chinese run take it over
     summary_key = figures_key if lang == "zh" else manifests.fingerprint(figures_key, lang)
     # the risk list links to the inputs' cells: where they lie from here is part of the product
-    summary_key = manifests.fingerprint(summary_key, os.path.relpath(folder.resolve(), stage))
-    if not reuser.take("summary", summary_key):
-        write_summary(
-            figures, summary, lang, unsigned=document.get("letters_unsigned"), folder=folder
+    links = links_to_inputs(folder, stage)
+    summary_key = manifests.fingerprint(summary_key, links)
+    summary_task = None
+    if reuser.take("summary", summary_key):
+        clock.advance()
+    else:  # made beside the filled copies, not before them: the longest single piece of work
+        summary_task = Task(
+            write_summary,
+            (figures, summary, lang),
+            {
+                "inputs": links,
+                "unsigned": document.get("letters_unsigned"),
+            },
+            label=summary.name,
+            writes=stage,
+            bounded=False,
         )
-        reuser.record("summary", summary_key, [summary])
-    clock.advance()
     inputs = manifests.file_entries(folder, [folder / name for name in loaded.book.files])
     fill_issues = fill_workbooks_reusing(
         loaded,
@@ -428,7 +438,10 @@ def _run_staged(
         {str(entry["path"]): str(entry["sha256"]) for entry in inputs},
         clock,
         jobs,
+        summary_task,
     )
+    if summary_task:
+        reuser.record("summary", summary_key, [summary])
     if fill_issues:  # copies too big to make or that failed: in the issue list and exit status
         check.issues = sort_issues(check.issues + fill_issues)
         check.counts = Counter(issue.severity for issue in check.issues)
@@ -526,11 +539,13 @@ def fill_workbooks_reusing(
     input_hashes: dict[str, str],
     progress: Progress,
     jobs: int = 1,
+    along: Task | None = None,
 ) -> list[Issue]:
     """A filled copy per input; one whose input, issues and figures are unchanged is carried over.
 
     Each copy is made in a child with time and memory limits; returns the issues of copies not
-    made: SB-F016 (past the size limits, not opened) and SB-F017 (failed or passed a limit)."""
+    made: SB-F016 (past the size limits, not opened) and SB-F017 (failed or passed a limit).
+    `along` (the summary) runs first among them; if it fails, the run fails with its error."""
     from salesbook import fill as filling
     from salesbook import manifest as manifests
 
@@ -546,12 +561,22 @@ def fill_workbooks_reusing(
             to_fill.append((name, key))
         else:
             progress.advance()
-    if not to_fill:
+    if not to_fill and along is None:
         return found
+    # the largest inputs first, so no long copy starts last while the other workers wait
+    to_fill.sort(key=lambda item: (-_size(loaded.path / item[0]), item[0]))
 
     arguments = (loaded.book, figures, issues, loaded.path, target)
+    first = [along] if along else []
+
+    def failed(index: int, failure: Failure) -> str:
+        if index < len(first):
+            raise named(failure.error, along.label if along else "")
+        return failure.reason
+
     results: list[list[Path] | str] = run_tasks(
-        [
+        first
+        + [
             Task(
                 filling.fill_workbooks,
                 arguments,
@@ -565,8 +590,8 @@ def fill_workbooks_reusing(
         jobs,
         lambda _: progress.advance(),
         limits=Limits(filling.FILL_MEMORY_BYTES, filling.FILL_TIMEOUT_S),
-        failed=lambda _, reason: reason,
-    )
+        failed=failed,
+    )[len(first) :]
     for (name, key), paths in zip(to_fill, results, strict=True):
         if isinstance(paths, str):
             found.append(Issue("SB-F017", Location(name), {"detail": paths}))
@@ -576,6 +601,13 @@ def fill_workbooks_reusing(
         for leftover in target.rglob(".tmp-*"):  # a killed child's half-written copy
             leftover.unlink(missing_ok=True)
     return found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def render_documents(

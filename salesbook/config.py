@@ -279,21 +279,21 @@ class Config:
     )
     tier_service_a: str = setting(
         "tiers.service_a",
-        "战略绑定：每季度定制行业解决方案白皮书，邀请参与产品迭代调研",
+        WORDS["tier_service.A"].zh,
         "A 类客户的服务方式",
         "How A customers are served",
         max_length=200,
     )
     tier_service_b: str = setting(
         "tiers.service_b",
-        "孵化计划：通过免费增值服务（如数据诊断报告）培育需求",
+        WORDS["tier_service.B"].zh,
         "B 类客户的服务方式",
         "How B customers are served",
         max_length=200,
     )
     tier_service_c: str = setting(
         "tiers.service_c",
-        "SOP 化服务：自动回复 + 季度关怀，降低维护成本",
+        WORDS["tier_service.C"].zh,
         "C 类客户的服务方式",
         "How C customers are served",
         max_length=200,

@@ -109,7 +109,17 @@ def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:
 def cell_link(folder: Path, final_dir: Path, loc: Location) -> str:
     """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` that survives moving both folders
     (`final_dir`: the folder of the workbook holding the link)."""
-    target = _file_target(folder, final_dir, loc.file)
+    return _anchored(_file_target(folder, final_dir, loc.file), loc)
+
+
+def input_link(inputs: str, loc: Location) -> str:
+    """cell_link from `inputs`, the inputs' folder relative to the linking workbook's folder
+    (worked out where the folders are known: a cluster task writes somewhere else)."""
+    return _anchored(Path(os.path.normpath(os.path.join(inputs, loc.file))).as_posix(), loc)
+
+
+def _anchored(target: str, loc: Location) -> str:
+    """`target#'Sheet'!H17`: the file's link opened at the location's cell."""
     if loc.sheet is None:
         return target
     cell = loc.cell or (f"A{loc.row}" if loc.row else "A1")

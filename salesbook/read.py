@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import cast
 
@@ -52,6 +53,7 @@ from salesbook.values import (
     parse_quantity,
     parse_threshold,
     prose_text,
+    simplified,
     spelled_keys,
 )
 
@@ -327,6 +329,35 @@ class Book:
 
     def table(self, kind: str) -> Table | None:
         return self.tables.get(kind)
+
+    @cached_property
+    def customer_spellings(self) -> dict[str, str]:
+        """Each other spelling of a customer -> the one it is counted under. Names are matched
+        by values.customer_key (trimmed, full-width letters folded, Traditional as Simplified);
+        the spelling kept is the first met in the follow-up logs, then the opportunity list,
+        then the plan. Empty when every customer is written one way (the usual case). Worked
+        out once: compute asks for it for every span it counts."""
+        first: dict[str, str] = {}
+        other: dict[str, str] = {}
+        for kind, key in CUSTOMER_COLUMNS:
+            table = self.table(kind)
+            if table is None or key not in table.frame:
+                continue
+            for name in table.frame[key].dropna().unique().tolist():
+                # the reader has trimmed the name and folded its width (prose_text):
+                # customer_key without repeating that
+                kept = first.setdefault(simplified(name), name)
+                if kept != name:
+                    other[name] = kept
+        return other
+
+
+# The columns naming a customer, in the order their spellings are kept (Book.customer_spellings)
+CUSTOMER_COLUMNS = (
+    ("follow_up", "customer"),
+    ("opportunity", "customer"),
+    ("sales_plan", "key_customer"),
+)
 
 
 def read_folder(

@@ -56,6 +56,9 @@ class Task(Generic[T]):
     # bytes; the local runner ignores both and the task uses the paths as they are.
     reads: Mapping[Path, tuple[str, ...] | None] = field(default_factory=dict)
     writes: Path | None = None
+    # False: the run's Limits do not apply (the summary grows with the whole folder, not with
+    # one input, and made in the run itself it had none)
+    bounded: bool = True
 
     def __call__(self) -> T:
         return self.function(*self.args, **self.kwargs)
@@ -263,15 +266,17 @@ def _in_children(
         while pending or running:
             while pending and len(running) < max(1, jobs):
                 index = pending.pop(0)
+                bounded = getattr(tasks[index], "bounded", True)
                 receive, send = context.Pipe(duplex=False)
                 # a forked child starts with the parent's mappings: the limit is on top of them
-                address_space = _mapped_bytes() + memory if memory else None
+                address_space = _mapped_bytes() + memory if memory and bounded else None
                 process = context.Process(
                     target=_worker, args=(tasks[index], send, address_space), daemon=True
                 )
                 process.start()
                 send.close()
-                running[receive] = (index, process, time.monotonic())
+                # an unbounded task is never out of time
+                running[receive] = (index, process, time.monotonic() if bounded else float("inf"))
             ready = multiprocessing.connection.wait(
                 list(running), timeout=POLL_S if seconds else None
             )
@@ -314,13 +319,13 @@ def run_tasks(
     jobs: int,
     done: Callable[[int], None] | None = None,
     limits: Limits | None = None,
-    failed: Callable[[int, str], T] | None = None,
+    failed: Callable[[int, Failure], T] | None = None,
     executor: Executor | None = None,
 ) -> list[T]:
     """Each task's result, in the order of `tasks`, at most `jobs` at once; `done(index)` as each
     one finishes. The first task that fails stops the others and its exception is raised here
     (a SalesbookError names the task's `label`), unless `failed` is given: then a failed task's
-    result is `failed(index, reason)`."""
+    result is `failed(index, failure)`, which may raise `named(failure.error, label)` itself."""
     run = executor or _current.get() or local(jobs)
     found: dict[int, T] = {}
     with closing(run(tasks, limits)) as outcomes:
@@ -328,15 +333,15 @@ def run_tasks(
             if isinstance(outcome, Outcome):
                 found[outcome.index] = outcome.value
             elif failed is None:
-                raise _named(outcome.failure.error, getattr(tasks[outcome.index], "label", ""))
+                raise named(outcome.failure.error, getattr(tasks[outcome.index], "label", ""))
             else:
-                found[outcome.index] = failed(outcome.index, outcome.failure.reason)
+                found[outcome.index] = failed(outcome.index, outcome.failure)
             if done:
                 done(outcome.index)
     return [found[index] for index in range(len(tasks))]
 
 
-def _named(error: BaseException, label: str) -> BaseException:
+def named(error: BaseException, label: str) -> BaseException:
     """A SalesbookError saying which task's output it stopped (`label`), in its own class."""
     if not label or not isinstance(error, SalesbookError):
         if label:

@@ -3,6 +3,7 @@ awards, health, each a sheet with its chart (openpyxl)."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -38,9 +39,9 @@ from salesbook.compute import (
     TargetFigure,
 )
 from salesbook.compute.tiers import tier_change
-from salesbook.issue_list import cell_link
+from salesbook.issue_list import input_link
 from salesbook.values import Threshold
-from salesbook.words import as_set, labels, say, status_word
+from salesbook.words import as_set, labels, say, status_word, tier_name
 from salesbook.xlsx import (
     WRAP,
     print_setup,
@@ -165,15 +166,21 @@ def summary_name(period: str, lang: str = "zh") -> str:
     return f"summary-{period}.xlsx" if lang == "en" else f"汇总-{period}.xlsx"
 
 
+def links_to_inputs(folder: Path, summary_folder: Path) -> str:
+    """The inputs' folder as the summary's links reach it, relative so both folders can move."""
+    return Path(os.path.relpath(folder.resolve(), summary_folder.resolve())).as_posix()
+
+
 def write_summary(
     figures: Figures,
     path: Path,
     lang: str = "zh",
-    folder: Path | None = None,
+    inputs: str | None = None,
     unsigned: list[dict] | None = None,
 ) -> None:
     """汇总-<period>.xlsx: attainment, follow-up discipline, risks, ranking and awards, health.
-    `folder` (the workbooks) makes each risk's source a link to its cell.
+    `inputs`, the workbooks' folder relative to `path`'s (`links_to_inputs`), makes each risk's
+    source a link to its cell.
 
     Dated by the as-of date, so equal figures give equal bytes. `lang` en writes every title,
     header and word in English (the names and the text typed into the inputs stay as typed)."""
@@ -443,14 +450,14 @@ def write_summary(
                 m.customer,
                 m.owner or "—",
                 m.previous_tier,
-                m.tier,
+                tier_name(m.tier, lang),
                 tier_change(m.previous_tier, m.tier, lang),
             )
             for m in figures.tier_moves
         ],
         (None, None, None, None, None),
     )
-    _risks(workbook, figures, lang, folder, path.parent.resolve())
+    _risks(workbook, figures, lang, inputs)
     people = sorted(figures.people.values(), key=lambda p: (p.rank or 10**6, p.name))
     table(
         "评估排名",
@@ -526,9 +533,7 @@ def write_summary(
 RISK_FILLS = {"high": "F8CBAD", "medium": "FFE699"}  # 低 stays white
 
 
-def _risks(
-    workbook: Workbook, figures: Figures, lang: str, folder: Path | None, final_dir: Path
-) -> None:
+def _risks(workbook: Workbook, figures: Figures, lang: str, inputs: str | None) -> None:
     """风险预警清单: every risk, most severe first, its source a link to the input's cell."""
     en = lang == "en"
     unit = figures.money_unit
@@ -577,9 +582,9 @@ def _risks(
     for row, risk in enumerate(figures.risks, start=2):
         if risk.severity in fills:
             _styled(sheet.cell(row, 2), "fillId", fills[risk.severity])
-        if risk.source is not None and folder is not None:
+        if risk.source is not None and inputs is not None:
             cell = sheet.cell(row, len(headers))
-            cell.hyperlink = cell_link(folder, final_dir, risk.source)
+            cell.hyperlink = input_link(inputs, risk.source)
             _styled(cell, "fontId", link_font)
 
 
@@ -616,26 +621,42 @@ def _table(
 ) -> None:
     sheet = workbook.create_sheet(title)
     fills = status_fills(lang)
+    widths = []
     for column, header in enumerate(headers, start=1):
         cell = sheet.cell(1, column, header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9D9D9")
-        sheet.column_dimensions[get_column_letter(column)].width = max(10, len(header) * 2 + 4)
+        widths.append(max(10, len(header) * 2 + 4))
+    # One pass: each cell written once, and each column's widest value noted on the way (a
+    # second pass reading the cells back cost as much as writing them, 150k cells in the tiers)
+    need = [0] * len(headers)
+    texts: list[list[Cell]] = [[] for _ in headers]  # the text cells, to wrap in a wide column
+    fill_ids: dict[str, int] = {}  # added when first used: styles.xml lists only what is used
+    format_ids: dict[str, int] = {}
     for r, row in enumerate(rows, start=2):
-        for column, (value, number_format) in enumerate(zip(row, formats, strict=True), start=1):
+        for index, (value, number_format) in enumerate(zip(row, formats, strict=True)):
             value, number_format = displayed(value, number_format)
             if value is None or value == "":
                 continue
-            cell = sheet.cell(r, column)
+            cell = sheet.cell(r, index + 1)
             set_text(cell, value)
-            if number_format and not isinstance(value, str):
-                cell.number_format = number_format
-            if isinstance(value, str) and value in fills:
-                cell.fill = fills[value]
+            need[index] = max(need[index], text_chars(cell.value) + 2)
+            if isinstance(value, str):
+                texts[index].append(cell)
+                if value in fills:
+                    if value not in fill_ids:
+                        fill_ids[value] = workbook._fills.add(fills[value])
+                    _styled(cell, "fillId", fill_ids[value])
+            elif number_format:
+                if number_format not in format_ids:
+                    cell.number_format = number_format  # registers it: the rest reuse its id
+                    format_ids[number_format] = cell._style.numFmtId
+                else:
+                    _styled(cell, "numFmtId", format_ids[number_format])
     sheet.freeze_panes = "A2"
     last = len(rows) + 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 1)}"
-    _fit_widths(sheet, len(headers), last)
+    _fit_widths(sheet, widths, need, texts)
     end = last
     if chart and rows:
         end = _chart_below(sheet, title, chart, last, len(headers), lang)
@@ -645,21 +666,21 @@ def _table(
 TEXT_MAX_CHARS = 48  # a text column is no wider; longer text wraps inside its cell
 
 
-def _fit_widths(sheet: Worksheet, columns: int, last: int) -> None:
-    """Columns as wide as what they hold (up to TEXT_MAX_CHARS, then wrapped): a printed page
-    shows each value whole, not cut off by the next cell or as ###."""
+def _fit_widths(
+    sheet: Worksheet, widths: list[int], need: list[int], texts: list[list[Cell]]
+) -> None:
+    """Columns as wide as what they hold (`need`, up to TEXT_MAX_CHARS, then wrapped) and at
+    least as wide as their header (`widths`): a printed page shows each value whole, not cut
+    off by the next cell or as ###."""
     wrapped: dict[int, list[tuple[object, float]]] = defaultdict(list)
-    for column in range(1, columns + 1):
-        cells = [c for (c,) in sheet.iter_rows(2, last, column, column) if c.value is not None]
-        need = max((text_chars(c.value) + 2 for c in cells), default=0)
-        dimension = sheet.column_dimensions[get_column_letter(column)]
-        if need > dimension.width:
-            dimension.width = min(need, TEXT_MAX_CHARS)
-        if need > TEXT_MAX_CHARS:
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    _styled(cell, "alignmentId", sheet.parent._alignments.add(WRAP))
-                    wrapped[cell.row].append((cell.value, dimension.width))
+    wrap = sheet.parent._alignments.add(WRAP)
+    for column, (header_width, widest) in enumerate(zip(widths, need, strict=True), start=1):
+        width = min(widest, TEXT_MAX_CHARS) if widest > header_width else header_width
+        sheet.column_dimensions[get_column_letter(column)].width = width
+        if widest > TEXT_MAX_CHARS:
+            for cell in texts[column - 1]:
+                _styled(cell, "alignmentId", wrap)
+                wrapped[cell.row].append((cell.value, width))
     for row, cells in wrapped.items():
         if height := wrapped_height(cells):
             sheet.row_dimensions[row].height = height

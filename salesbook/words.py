@@ -185,7 +185,8 @@ WORDS: dict[str, Wording] = {
             "{number} 签署期限 {deadline} 已过，仍未签署",
             "{number}: not signed by {deadline}",
         ),
-        # the tiers' service approaches in English while tiers.service_* keep their defaults
+        # the tiers' service approaches: zh is tiers.service_*'s default, en is printed while
+        # the setting keeps it
         Wording(
             "tier_service.A",
             "战略绑定：每季度定制行业解决方案白皮书，邀请参与产品迭代调研",
@@ -325,9 +326,18 @@ def status_word(word: str, lang: str = "zh") -> str:
 
 def tier_change(previous: str | None, tier: str, lang: str = "zh") -> str:
     """A customer's tier against the previous period's (客户分层 较上期): `↓ A→B` for a drop,
-    `↑ C→B` for a rise, `=` unchanged, 新 (new) when it had no tier then."""
+    `↑ C→B` for a rise, `=` unchanged, 新 (new) when it had no tier then, `↓ A→已输单` when lost."""
     if previous is None:
         return "new" if lang == "en" else "新"
     if previous == tier:
         return "="
-    return f"{'↓' if tier > previous else '↑'} {previous}→{tier}"
+    ranks = "ABC"
+    down = tier not in ranks or ranks.index(tier) > ranks.index(previous)
+    return f"{'↓' if down else '↑'} {previous}→{tier_name(tier, lang)}"
+
+
+def tier_name(tier: str, lang: str = "zh") -> str:
+    """A tier as sheets and reports print it: A, B, C, or 已输单 (lost) for a customer lost since."""
+    if tier in ("A", "B", "C"):
+        return tier
+    return "lost" if lang == "en" else "已输单"

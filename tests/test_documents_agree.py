@@ -370,17 +370,22 @@ def test_init_templates_give_documents_only_to_their_example_people(tmp_path: Pa
 
 
 def test_figures_json_is_the_library_figures_document(tmp_path: Path) -> None:
-    """batch writes figures_document(...) as it is; a library user gets the same bytes."""
+    """batch writes figures_document(...) as it is; a library user gets the same bytes, with
+    each record on a line of its own (a program reading it, or grep, finds one per line)."""
     from salesbook import __version__, load
-    from salesbook.compute import figures_document
+    from salesbook.compute import document_text, figures_document
 
     folder = make_folder(tmp_path)
     output = tmp_path / "out"
     run(folder, output, "--no-pdf")
     loaded = load(folder, jobs=1)
     document = figures_document(loaded.compute(), loaded.config, __version__)
-    text = json.dumps(document, ensure_ascii=False, indent=1)
+    text = document_text(document)
     assert (output / "figures.json").read_text(encoding="utf-8") == text + "\n"
+    assert json.loads(text) == json.loads(json.dumps(document))  # tuples are lists in JSON
+    lines = text.splitlines()
+    for target in document["figures"]["targets"]:
+        assert json.dumps(target, ensure_ascii=False) in (line.strip(" ,") for line in lines)
     # what the documents print beside the per-row figures is in the file too
     saved = json.loads(text)["figures"]
     assert saved["overview"]

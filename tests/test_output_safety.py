@@ -322,3 +322,28 @@ def test_a_failed_run_writes_nothing_to_the_given_history(
         batch.run(sample, output, history=history, reuse=False)
     assert (history.read_bytes(), history.stat().st_mtime_ns) == before
     assert sorted(p.name for p in history.parent.iterdir()) == ["history.sqlite"]
+
+
+def test_the_summary_failing_beside_the_copies_fails_the_run_with_its_error(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary is made in a child beside the filled copies; its error comes back as it was
+    raised (a full disk is still the one-line message) and the old output stays."""
+    import errno
+
+    output = tmp_path / "out"
+    batch.run(sample, output, pdf=False)
+    before = files_state(output)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "汇总-2026Q3.xlsx")
+
+    monkeypatch.setattr("salesbook.summary.write_summary", full)
+    with pytest.raises(OSError, match="No space left") as raised:
+        batch.run(sample, output, pdf=False, reuse=False)
+    assert raised.value.errno == errno.ENOSPC
+    result = CliRunner().invoke(cli, ["run", str(sample), "-o", str(output), "--no-pdf", "--redo"])
+    assert result.exit_code == 2
+    assert "磁盘空间不足" in result.output
+    assert "汇总-2026Q3.xlsx" in result.output
+    assert files_state(output) == before

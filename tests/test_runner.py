@@ -55,7 +55,7 @@ def test_a_failed_task_gives_its_reason_to_failed_and_the_others_go_on() -> None
         Task(grabs, (512,)),
     ]
     results = run_tasks(
-        tasks, jobs=2, limits=Limits(64 << 20, 1.0), failed=lambda i, why: f"failed: {why}"
+        tasks, jobs=2, limits=Limits(64 << 20, 1.0), failed=lambda i, why: f"failed: {why.reason}"
     )
     assert results == [
         1,

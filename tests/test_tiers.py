@@ -77,6 +77,10 @@ ROWS: list[tuple[str, str, str, int | None, str | None]] = [
     ("辛公司", "王芳", "2023-10-12", 800, "商务谈判"),
     ("辛公司", "王芳", "2023-11-12", 800, "商务谈判"),
     ("辛公司", "王芳", "2023-12-27", None, "输单"),  # lost: left out
+    # 壬: tiered in the third quarter, lost in the fourth: a move to 已输单, the largest drop
+    ("壬公司", "王芳", "2023-08-15", 600, "商务谈判"),
+    ("壬公司", "王芳", "2023-09-26", 600, "商务谈判"),
+    ("壬公司", "王芳", "2023-11-20", None, "输单"),
     ("ＡＢＣ科技", "李明", "2023-12-15", 150, None),  # full-width letters ...
     ("ABC科技 ", "李明", "2023-12-22", 200, None),  # ... and a trailing space: one customer
     ("臺灣電子", "王芳", "2023-12-18", 50, None),  # Traditional ...
@@ -269,12 +273,19 @@ def test_every_customer_is_tiered_by_the_rule_and_moves_are_listed(tmp_path: Pat
     assert before["戊公司"]["tier"] == "A"
     assert want["戊公司"]["tier"] == "C"
     moves = [(m["customer"], m["previous_tier"], m["tier"]) for m in figures["tier_moves"]]
-    assert moves[0] == ("戊公司", "A", "C")
-    assert set(moves) == {
+    assert ("壬公司", before["壬公司"]["tier"], "lost") in moves  # tiered then, lost now
+    assert "壬公司" not in want
+    expected = {
         (c, before[c]["tier"], f["tier"])
         for c, f in want.items()
         if c in before and before[c]["tier"] != f["tier"]
-    }
+    } | {("壬公司", before["壬公司"]["tier"], "lost")}
+    # drops first (lost the lowest of all), from the highest tier, then rises; by customer
+    rank = {"A": 0, "B": 1, "C": 2, "lost": 3}
+    assert moves == sorted(
+        expected, key=lambda m: (rank[m[2]] < rank[m[1]], m[1], -rank[m[2]], m[0])
+    )
+    assert moves.index(("戊公司", "A", "C")) < len([m for m in moves if rank[m[2]] > rank[m[1]]])
     # counts per rep add up to the customers each owns
     for owner in ("李明", "王芳"):
         mine = [f["tier"] for f in want.values() if f["owner"] == owner]
@@ -292,8 +303,10 @@ def test_every_customer_is_tiered_by_the_rule_and_moves_are_listed(tmp_path: Pat
     assert sheet["戊公司"]["较上期"] == "↓ A→C"
     assert sheet["ABC科技"]["较上期"] == "新"
     assert sheet["己公司"]["重点客户"] == "是"
-    moved = list(summary["分层变动"].iter_rows(values_only=True))
-    assert moved[1][:4] == ("戊公司", "李明", "A", "C")
+    moved = {r[0]: r for r in summary["分层变动"].iter_rows(min_row=2, values_only=True)}
+    assert moved["戊公司"][:4] == ("戊公司", "李明", "A", "C")
+    lost_from = before["壬公司"]["tier"]
+    assert moved["壬公司"] == ("壬公司", "王芳", lost_from, "已输单", f"↓ {lost_from}→已输单")
     counts = {r[0]: r[1:] for r in summary["分层人数"].iter_rows(min_row=2, values_only=True)}
     services = counts.pop("服务方式")  # the first row: each tier's service approach
     assert services[0].startswith("战略绑定")
@@ -307,8 +320,10 @@ def test_every_customer_is_tiered_by_the_rule_and_moves_are_listed(tmp_path: Pat
     assert {r.customer for r in section.a_customers} == {
         c for c, f in want.items() if f["tier"] == "A"
     }
-    assert section.moves[0].customer == "戊公司"
-    assert section.moves[0].change == "↓ A→C"
+    changes = {r.customer: r.change for r in section.moves}
+    assert changes["戊公司"] == "↓ A→C"
+    assert changes["壬公司"] == f"↓ {lost_from}→已输单"
+    assert section.moves[0].customer == ("壬公司" if lost_from == "A" else "戊公司")
 
 
 def test_the_window_and_scores_are_settings(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ customer name. Opportunities are not follow-ups: they never add to follow-up cou
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from salesbook.compute.period import INTERNAL, STAGE_ORDER, WON, RunPeriod, rati
 from salesbook.config import Config
 from salesbook.read import Book, Table
 from salesbook.schemas import LOST, VISIT
-from salesbook.values import Period, column_letter, is_placeholder, simplified
+from salesbook.values import Period, column_letter, is_placeholder
 from salesbook.workdays import WorkCalendar
 
 
@@ -190,44 +189,8 @@ def repeated_rows(table: Table) -> set[int]:
     return {int(i) for i in repeated.to_numpy().nonzero()[0]}
 
 
-CUSTOMER_COLUMNS = (
-    ("follow_up", "customer"),
-    ("opportunity", "customer"),
-    ("sales_plan", "key_customer"),
-)
-
-
-def customer_spellings(book: Book) -> dict[str, str]:
-    """Each other spelling of a customer -> the one it is counted under. Names are matched by
-    values.customer_key (trimmed, full-width letters folded, Traditional as Simplified); the
-    spelling kept is the first met in the follow-up logs, then the opportunity list, then the
-    plan. Empty when every customer is written one way (the usual case: nothing to rewrite).
-    Worked out once per book: compute asks for it for every span it counts."""
-    cached = _SPELLINGS.get("book")
-    if cached is not None and cached[0]() is book:
-        return cached[1]
-    first: dict[str, str] = {}
-    other: dict[str, str] = {}
-    for kind, key in CUSTOMER_COLUMNS:
-        table = book.table(kind)
-        if table is None or key not in table.frame:
-            continue
-        for name in table.frame[key].dropna().unique().tolist():
-            # the reader has trimmed the name and folded its width (prose_text): customer_key
-            # without repeating that
-            kept = first.setdefault(simplified(name), name)
-            if kept != name:
-                other[name] = kept
-    _SPELLINGS["book"] = (weakref.ref(book), other)
-    return other
-
-
-# The last book's spellings, held by a weak reference to it (a Book is not hashable)
-_SPELLINGS: dict[str, tuple[weakref.ref[Book], dict[str, str]]] = {}
-
-
 def same_customers(names: list[str | None], spellings: dict[str, str]) -> list[str | None]:
-    """A customer column with each name in its kept spelling (customer_spellings)."""
+    """A customer column with each name in its kept spelling (Book.customer_spellings)."""
     if not spellings:
         return names
     return [spellings.get(n, n) if n else n for n in names]
@@ -291,7 +254,7 @@ def opportunities_at(book: Book, as_of: dt.date) -> dict[str, list[Opportunity]]
         return {}
     seen: set[tuple[str, str]] = set()
     found: dict[str, list[Opportunity]] = defaultdict(list)
-    spellings = customer_spellings(book)
+    spellings = book.customer_spellings
     for i, (name, customer, owner, stage, amount, close, last) in enumerate(
         zip(
             table.texts("name"),
@@ -525,7 +488,7 @@ def _count_follow_ups(
     period, as_of = run.period, run.as_of
     dates = table.dates("date")
     owners = table.texts("owner")
-    customers = same_customers(table.texts("customer"), customer_spellings(book))
+    customers = same_customers(table.texts("customer"), book.customer_spellings)
     channels = table.texts("channel")
     dues = table.dates("due")
     entered = table.dates("entered")
@@ -636,7 +599,7 @@ def compute_plans(
     if plan is None:
         return []
     made: dict[tuple[str, str | None], list[tuple[dt.date, bool]]] = defaultdict(list)
-    spellings = customer_spellings(book)
+    spellings = book.customer_spellings
     if log is not None:
         owners, customers, channels, dates = (
             log.texts("owner"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from salesbook.read import Book
 from salesbook.schemas import ACTIVE
@@ -34,8 +35,9 @@ class People:
         return members or None
 
 
+@lru_cache(maxsize=65536)
 def place_key(name: str) -> str:
-    """`华东区域`, `华东区`, `华东` name the same region."""
+    """`华东区域`, `华东区`, `华东` name the same region (cached: asked once per person and target)."""
     return re.sub(r"(区域|大区|区|组)$", "", choice_key(name))
 
 

@@ -7,6 +7,7 @@ Pure: no workbook, no file, no PDF. Figure-dependent issues are reconcile's; fig
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -320,7 +321,7 @@ def compute(
     figures.appraisal_discipline = discipline(own_follow_ups.reps)
     figures.tiers = compute_tiers(book, config, run, follow_ups, previous_tiers)
     figures.tier_counts = tier_counts(figures.tiers)
-    figures.tier_moves = tier_moves(figures.tiers)
+    figures.tier_moves = tier_moves(figures.tiers, follow_ups, previous_tiers)
     figures.risks = compute_risks(book, config, follow_ups, targets, health, plans, figures.tiers)
     return figures
 
@@ -387,6 +388,31 @@ def jsonable(value: object) -> object:
         items = sorted(value) if isinstance(value, set) else value
         return [jsonable(v) for v in items]
     return value
+
+
+def document_text(document: dict[str, object]) -> str:
+    """figures.json's text: the document's parts expanded, and each record (a target, a person, a
+    customer, a risk) on a line of its own. The same data indented throughout was four times
+    slower to write (Python's encoder, not C's: 0.9 s for the 15 MB of 1000 reps)."""
+    one_line = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps makes one a call
+
+    def text(value: object, depth: int) -> str:
+        if not isinstance(value, dict | list) or not value:
+            return one_line(value)
+        children = list(value.values()) if isinstance(value, dict) else value
+        if depth > 1 and not all(isinstance(child, dict | list) and child for child in children):
+            return one_line(value)  # a record, or a list of plain values
+        inner = " " * (depth + 1)
+        if isinstance(value, dict):
+            items = [
+                f"{inner}{one_line(str(key))}: {text(item, depth + 1)}"
+                for key, item in value.items()
+            ]
+            return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}"
+        items = [inner + text(item, depth + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * depth + "]"
+
+    return text(document, 0)
 
 
 def history_rows(figures: Figures) -> list[tuple[str, str, str, Decimal]]:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from salesbook.compute.follow_ups import FollowUpFigures, customer_spellings, same_customers
+from salesbook.compute.follow_ups import FollowUpFigures, same_customers
 from salesbook.compute.period import RunPeriod
 from salesbook.config import Config
 from salesbook.read import Book
@@ -24,6 +24,7 @@ from salesbook.values import Period, customer_key, simplified
 from salesbook.words import tier_change
 
 __all__ = [
+    "LOST",
     "TIERS",
     "TIER_CODES",
     "CustomerTier",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 TIERS = ("A", "B", "C")
+LOST = "lost"  # a TierMove's tier when a customer tiered last period has since been lost (输单)
 TIER_CODES = {"A": 1, "B": 2, "C": 3}  # how the history database keeps a tier (a Decimal)
 SCORES = 5  # quintiles
 
@@ -63,16 +65,22 @@ class CustomerTier:
 
 @dataclass
 class TierMove:
-    """A customer whose tier changed since the previous period (A -> B first)."""
+    """A customer whose tier changed since the previous period (A -> B first), or who was
+    tiered then and is lost now (tier LOST: the largest drop)."""
 
     customer: str
     owner: str
     previous_tier: str
-    tier: str
+    tier: str  # A, B, C or LOST
 
     @property
     def dropped(self) -> bool:
-        return self.tier > self.previous_tier  # C after B after A
+        return _rank(self.tier) > _rank(self.previous_tier)
+
+
+def _rank(tier: str) -> int:
+    """A, B, C, then lost: a higher rank is a lower tier."""
+    return 3 if tier == LOST else TIERS.index(tier)
 
 
 def score_of(goodness: list[Decimal]) -> list[int]:
@@ -123,7 +131,7 @@ def log_activity(
     if table is None or not len(table):
         return counts, {}
     start = as_of - dt.timedelta(days=window_days - 1)
-    customers = same_customers(table.texts("customer"), customer_spellings(book))
+    customers = same_customers(table.texts("customer"), book.customer_spellings)
     dates = table.dates("date")
     for i in follow_ups.repeated_rows:  # SB-U005: counted once, as the first copy
         dates[i] = None
@@ -150,12 +158,7 @@ def compute_tiers(
         return []
     counts, amounts = log_activity(book, follow_ups, run.as_of, config.tier_window_days)
     keys = key_customers(book, run.period)
-    before = {
-        customer_key(name): tier
-        for name, code in (previous or {}).items()
-        for tier in TIERS
-        if TIER_CODES[tier] == code
-    }
+    before = _previous_by_key(previous)
     never = max((c.idle_days or 0 for c in customers), default=0) + 1  # no date: least recent
     r_scores = score_of(
         [-Decimal(c.idle_days if c.idle_days is not None else never) for c in customers]
@@ -215,13 +218,32 @@ def tier_counts(tiers: list[CustomerTier]) -> dict[str, dict[str, int]]:
     return {owner: counts[owner] for owner in sorted(counts)}
 
 
-def tier_moves(tiers: list[CustomerTier]) -> list[TierMove]:
-    """Customers tiered last period and now in another tier: drops first (A→C, A→B, B→C), then
-    rises, each by customer."""
+def tier_moves(
+    tiers: list[CustomerTier],
+    follow_ups: FollowUpFigures | None = None,
+    previous: dict[str, Decimal] | None = None,
+) -> list[TierMove]:
+    """Customers tiered last period and now in another tier, or lost since (their previous tier
+    from `previous`, the history's customer -> tier code): drops first (A→lost, A→C, A→B, B→…),
+    then rises, each by customer."""
     moves = [
         TierMove(t.customer, t.owner, t.previous_tier, t.tier)
         for t in tiers
         if t.previous_tier is not None and t.previous_tier != t.tier
     ]
-    moves.sort(key=lambda m: (not m.dropped, m.previous_tier, -ord(m.tier), m.customer))
+    before = _previous_by_key(previous)
+    for status in follow_ups.customers if follow_ups and before else []:
+        if status.lost and (tier := before.get(simplified(status.customer))):
+            moves.append(TierMove(status.customer, status.owner, tier, LOST))
+    moves.sort(key=lambda m: (not m.dropped, m.previous_tier, -_rank(m.tier), m.customer))
     return moves
+
+
+def _previous_by_key(previous: dict[str, Decimal] | None) -> dict[str, str]:
+    """The history's customer -> tier code as folded name -> tier (A, B, C)."""
+    return {
+        customer_key(name): tier
+        for name, code in (previous or {}).items()
+        for tier in TIERS
+        if TIER_CODES[tier] == code
+    }

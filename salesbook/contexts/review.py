@@ -158,12 +158,12 @@ def tier_section(figures: dict, config: dict, lang: str = "zh") -> TierSection |
         f"R = working days since the last follow-up, F = follow-ups in the last {window} days, "
         f"M = deal value; each scored 1–5 by quintile over all customers. A: R, F and M all ≥ "
         f"{high}; C: M and F both ≤ {low}; B otherwise. Without a deal value: A on R and F, C "
-        f"on F alone. A key customer of the plan is never below B; lost customers are not tiered."
+        f"on F alone. A key customer of the plan is never below B; lost customers are not tiered (one tiered last period is a move to lost)."
         if en
         else f"R＝距最近一次跟进的工作日数，F＝截至日前 {window} 天内的跟进次数，M＝商机金额；"
         f"各按全部客户的五分位打 1–5 分。A 类：R、F、M 均 ≥ {high} 分；C 类：M 与 F 均 ≤ {low}"
         f" 分；其余为 B 类。无商机金额的客户只按 R、F 评定（A 看 R 与 F，C 看 F）。"
-        f"销售计划中的重点客户不低于 B 类；已输单客户不参与分层。"
+        f"销售计划中的重点客户不低于 B 类；已输单客户不参与分层（上期已分层的列为变动：→已输单）。"
     )
     return TierSection(
         total=len(tiers),
