@@ -76,6 +76,16 @@ def harfbuzz_subsetting(version: str, glyphs: str) -> str | None:
 WORKER_CHECKS: tuple[WorkerCheck, ...] = (same_version, cjk_font, harfbuzz_subsetting)
 
 
+def without_profiler(dask_worker: Any) -> None:
+    """Stop Dask's sampling profiler on this worker. Every 10 ms it walks the running task's
+    stack; WeasyPrint's layout stacks are deep, and it made the appraisal sheets ~35 % slower
+    than in a local child (measured: 100 sheets 24.9 s against 18.0 s without it)."""
+    for name in ("profile", "profile-cycle"):
+        callback = dask_worker.periodic_callbacks.pop(name, None)
+        if callback is not None:
+            callback.stop()
+
+
 def worker_problems(checks: Sequence[WorkerCheck], version: str, glyphs: str) -> list[str]:
     """What this worker lacks, by `checks` (run through Client.run on every worker)."""
     return [found for check in checks if (found := check(version, glyphs))]
@@ -221,11 +231,13 @@ class DaskExecutor:
 
     def check_workers(self, glyphs: str) -> None:
         """Every worker can make this run's documents, else SalesbookError naming the first one
-        that cannot and what it lacks."""
+        that cannot and what it lacks. Each worker's profiler is stopped first (a worker that
+        joins later keeps it unless started with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False)."""
         if not self.workers:
             raise SalesbookError(
                 f"Dask 调度器 {self.address} 没有工作节点 (the scheduler has no workers)"
             )
+        self.client.run(without_profiler)
         found = self.client.run(worker_problems, self.checks, __version__, glyphs)
         for worker, problems in sorted(found.items()):
             if problems:

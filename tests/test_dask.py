@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -240,6 +241,14 @@ def test_the_sample_folder_gives_the_same_bytes(executor: DaskExecutor, tmp_path
     assert result.executor["kind"] == "dask"
     assert any(p.suffix == ".pdf" for p in result.written)
     assert_same_run(local, dask)
+    # the run stopped each worker's sampling profiler (it slowed the layouts by a third)
+    profiling = executor.client.run(_profiling)
+    assert profiling
+    assert not any(profiling.values())
+
+
+def _profiling(dask_worker: Any) -> bool:
+    return "profile" in dask_worker.periodic_callbacks
 
 
 @pytest.fixture(scope="module")
