@@ -686,7 +686,9 @@ def render_documents(
             if docx is None:
                 docx = DocxRenderer(dirs, lang, document["config"]["money_unit"])
             into = output / ("letters" if en else "责任书")
-            copies = write_letter_docx(docx, batch, into, output / combined_name(period, lang))
+            copies = write_letter_docx(
+                docx, batch, into, output / combined_name(period, lang), jobs=jobs
+            )
             taken = [copies.combined, *copies.files]
             if reuser:
                 reuser.record(name, key, taken)

@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +31,12 @@ import jinja2
 from jinja2.sandbox import SecurityError
 from markupsafe import Markup
 
-from salesbook.chunks import assign_file_stems
+from salesbook.chunks import CHUNK, assign_file_stems
 from salesbook.contexts.letters import LetterContext
 from salesbook.errors import RenderError, SalesbookError
 from salesbook.files import write_atomically
 from salesbook.render import environment, template_file
+from salesbook.runner import Task, run_tasks
 from salesbook.shown import count_text, money_text
 
 TEMPLATE_NAMES = {"zh": "letter.docx", "en": "letter-en.docx"}
@@ -75,6 +77,8 @@ class DocxRenderer:
     """One template, read once, and one sandboxed environment for every letter."""
 
     def __init__(self, dirs: list[Path], lang: str = "zh", money_unit: str = "元") -> None:
+        self.dirs = dirs
+        self.money_unit = money_unit
         self.path = find_template(dirs, lang)
         self.template = self.path.read_bytes()
         self.lang = lang
@@ -86,6 +90,15 @@ class DocxRenderer:
             value, target, money_unit, lang
         )
         self._compiled: dict[str, jinja2.Template] = {}
+
+    def __reduce__(self) -> tuple[type[DocxRenderer], tuple[list[Path], str, str]]:
+        # A task sent to another process or machine carries the settings; the template is
+        # read and the environment built again there (as render.Renderer).
+        return (DocxRenderer, (self.dirs, self.lang, self.money_unit))
+
+    def reads(self) -> dict[Path, tuple[str, ...] | None]:
+        """The template folders, whole: what a task writing letters reads (runner.Task)."""
+        return dict.fromkeys(self.dirs)
 
     def render(self, letter: LetterContext) -> Any:
         """The letter as a python-docx Document, dated the period's first day."""
@@ -257,30 +270,38 @@ def write_letter_docx(
     folder: Path,
     combined: Path,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> DocxWritten:
     """`folder/<file stem>.docx` per letter (the same stem as its PDF) and all of them in
-    `combined`, a page break (a new section) between letters."""
+    `combined`, a page break (a new section) between letters. CHUNK letters a task, `jobs` at
+    once (on the run's executor); each task joins its own letters, and here the chunks are
+    joined in order: the same file as joining letter by letter."""
     written = DocxWritten(combined)
     if not contexts:
         return written
     if not all(c.file_stem for c in contexts):
         assign_file_stems(contexts)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.combine(dt.date.fromisoformat(contexts[0].start), dt.time())
-    master = None
-    for letter in contexts:
-        path = folder / f"{letter.file_stem}.docx"
-        document = renderer.render(letter)
-        _save(document, path, stamp)
-        written.files.append(path)
-        if master is None:
-            master = document
-        else:
-            _append(master, document)
-        if progress:
-            progress(1)
+    chunks = [contexts[i : i + CHUNK] for i in range(0, len(contexts), CHUNK)]
+    with tempfile.TemporaryDirectory(dir=combined.parent, prefix=".docx-") as scratch:
+        parts = [Path(scratch) / f"part-{n}.docx" for n in range(len(chunks))]
+        tasks = [
+            Task(
+                write_docx_chunk,
+                (renderer, chunk, folder, part),
+                label=f"{combined.name}（{chunk[0].file_stem}…）",
+                reads=renderer.reads(),
+                writes=combined.parent,  # folder and the scratch parts are inside it
+            )
+            for chunk, part in zip(chunks, parts, strict=True)
+        ]
+        done = (lambda n: progress(len(chunks[n]))) if progress else None
+        for files in run_tasks(tasks, jobs, done):
+            written.files += files
+        master = _opened(parts[0])
+        for part in parts[1:]:
+            _append(master, _opened(part))
     first = contexts[0]
-    assert master is not None  # contexts is not empty
     if len(contexts) > 1:
         _pages_per_section(master)
     core = master.core_properties
@@ -289,8 +310,40 @@ def write_letter_docx(
         if renderer.lang == "en"
         else f"销售目标责任书 {first.period} 全部"
     )
-    _save(master, combined, stamp)
+    _save(master, combined, _stamp(first))
     return written
+
+
+def write_docx_chunk(
+    renderer: DocxRenderer, contexts: Sequence[LetterContext], folder: Path, part: Path
+) -> list[Path]:
+    """Each letter as `folder/<file stem>.docx`, and all of them joined in `part`."""
+    stamp = _stamp(contexts[0])
+    master = None
+    files = []
+    for letter in contexts:
+        path = folder / f"{letter.file_stem}.docx"
+        document = renderer.render(letter)
+        _save(document, path, stamp)
+        files.append(path)
+        if master is None:
+            master = document
+        else:
+            _append(master, document)
+    assert master is not None  # a chunk is never empty
+    _save(master, part, stamp)
+    return files
+
+
+def _stamp(letter: LetterContext) -> dt.datetime:
+    """Every file of a period's letters is dated its first day: equal letters, equal bytes."""
+    return dt.datetime.combine(dt.date.fromisoformat(letter.start), dt.time())
+
+
+def _opened(path: Path) -> Any:
+    import docx
+
+    return docx.Document(str(path))
 
 
 def combined_name(period: str, lang: str) -> str:

@@ -307,3 +307,35 @@ def test_the_word_copies_can_be_switched_off(tmp_path: Path) -> None:
     assert "Word" not in printed
     assert not list(output.rglob("*.docx"))
     assert len(list((output / "责任书").glob("*.pdf"))) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_letters_written_in_chunks_join_into_the_same_combined_file(
+    runs: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Tasks write CHUNK letters each (two processes at once); the chunks joined in order give
+    the combined file that joining letter by letter gives, and the same per-owner files."""
+    from salesbook import letters_docx
+
+    _, output, _ = runs
+    letters = contexts(runs)
+    assert len(letters) == 3
+    monkeypatch.setattr(letters_docx, "CHUNK", chunk)
+    combined = tmp_path / "all.docx"
+    made = letters_docx.write_letter_docx(
+        DocxRenderer(template_dirs()), letters, tmp_path / "each", combined, jobs=2
+    )
+    assert [p.name for p in made.files] == [f"{c.file_stem}.docx" for c in letters]
+    for path in made.files:
+        assert path.read_bytes() == (output / "责任书" / path.name).read_bytes()
+    with (
+        zipfile.ZipFile(combined) as ours,
+        zipfile.ZipFile(output / "责任书-2023Q4-全部.docx") as run_s,
+    ):
+        assert ours.namelist() == run_s.namelist()
+        for name in ours.namelist():  # core.xml: the title and dates, compared below
+            if name != "docProps/core.xml":
+                assert ours.read(name) == run_s.read(name), name
+    assert Document(str(combined)).core_properties.title == "销售目标责任书 2023Q4 全部"
+    assert not list(tmp_path.glob(".docx-*"))  # the chunks' parts are cleaned up
