@@ -329,6 +329,15 @@ def seed_org(tmp_path: Path) -> Path:
     return folder
 
 
+def interruptible() -> None:
+    """preexec_fn for a child the test stops with SIGINT: a test run started in the background
+    (`cmd &` in a script) ignores SIGINT, the child inherits that, and Python then installs no
+    KeyboardInterrupt handler; the default disposition lets it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def files_state(folder: Path) -> dict[str, tuple[str, int]]:
     """Every file under `folder` with its sha256 and mtime: what "untouched" means."""
     return {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import files_state
+from conftest import files_state, interruptible
 from filelock import FileLock
 
 from salesbook import batch
@@ -181,6 +181,7 @@ def test_ctrl_c_exits_130_and_keeps_the_old_output(sample: Path, tmp_path: Path)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     staging = tmp_path / ".out.salesbook-staging"
     deadline = time.monotonic() + 60

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from conftest import FOLLOW_UP_KEYS, TODAY, files_state, headers, write_book
+from conftest import FOLLOW_UP_KEYS, TODAY, files_state, headers, interruptible, write_book
 
 from salesbook import batch
 from salesbook.errors import SalesbookError
@@ -274,6 +274,7 @@ def test_cli_watch_reports_a_dropped_file_and_stops_on_ctrl_c(org: Path, tmp_pat
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
+        preexec_fn=interruptible,
     )
     try:
         wait_for(lambda: (output / REPORTS / LOG).exists() or process.poll() is not None)
