@@ -362,8 +362,8 @@ def _run_staged(
     from salesbook import manifest as manifests
     from salesbook.compute import document_text, figures_document, history_rows, jsonable
     from salesbook.compute.risks import add_unsigned
-    from salesbook.issue_list import write_issue_workbook
-    from salesbook.summary import links_to_inputs, summary_name, write_summary
+    from salesbook.issue_list import links_to_inputs, write_issue_workbook
+    from salesbook.summary import summary_name, write_summary
 
     folder = loaded.path
     figures = loaded.compute(period, as_of, working)
@@ -563,8 +563,6 @@ def fill_workbooks_reusing(
             progress.advance()
     if not to_fill and along is None:
         return found
-    # the largest inputs first, so no long copy starts last while the other workers wait
-    to_fill.sort(key=lambda item: (-_size(loaded.path / item[0]), item[0]))
 
     arguments = (loaded.book, figures, issues, loaded.path, target)
     first = [along] if along else []
@@ -601,13 +599,6 @@ def fill_workbooks_reusing(
         for leftover in target.rglob(".tmp-*"):  # a killed child's half-written copy
             leftover.unlink(missing_ok=True)
     return found
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def render_documents(

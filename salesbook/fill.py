@@ -376,7 +376,8 @@ COLUMNS_BY_KIND: dict[str, Callable[[Figures, str], list[Computed]]] = {
 
 
 def fill_plan(book: Book, folder: Path, issues: list[Issue]) -> tuple[list[str], list[Issue]]:
-    """The inputs to make a filled copy of, and an SB-F016 for each left out by its size.
+    """The inputs to make a filled copy of, the most cells first (so no long copy starts last
+    while the other workers wait), and an SB-F016 for each left out by its size.
 
     A file the reader refused (an F-code error) gets no copy: its issue already says why. The size
     is known before opening: the zip directory's uncompressed sizes, or the cells read."""
@@ -407,6 +408,7 @@ def fill_plan(book: Book, folder: Path, issues: list[Issue]) -> tuple[list[str],
             too_big.append(Issue("SB-F016", Location(name), {"size": shown[0], "limit": shown[1]}))
         else:
             names.append(name)
+    names.sort(key=lambda name: -cells[name])  # stable: equal ones in the folder's order
     return names, too_big
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salesbook import __version__
 from salesbook.checks import CheckResult
-from salesbook.issues import CODES, Issue, Location, Severity
+from salesbook.issues import CODES, Location, Severity
 from salesbook.xlsx import FILLS, TOP, WRAP, print_setup, save_workbook, set_text, wrapped_height
 
 JSON_FORMAT_VERSION = 1
@@ -64,7 +63,7 @@ def write_issue_workbook(
     header = _header(sheet, HEADERS["zh" if lang != "en" else "en"], WIDTHS)
     print_setup(sheet, len(WIDTHS), len(result.issues) + 1)
     sheet.append(header)
-    final_dir = path.parent.resolve()
+    inputs = links_to_inputs(folder, path.parent)
     link_font = Font(color="0563C1", underline="single")
     for row, issue in enumerate(result.issues, start=2):
         loc = issue.location
@@ -90,7 +89,7 @@ def write_issue_workbook(
         height = wrapped_height(((values[5], WIDTHS[5]), (values[6], WIDTHS[6])))
         if height:
             sheet.row_dimensions[row].height = height
-        link = _link(folder, final_dir, issue)
+        link = input_link(inputs, issue.location)
         if link:
             cells[5].font = link_font
             cells[5].hyperlink = Hyperlink(ref=f"F{row}", target=link)
@@ -102,19 +101,15 @@ def write_issue_workbook(
     save_workbook(workbook, path, stamp or result.today)
 
 
-def _link(folder: Path, final_dir: Path, issue: Issue) -> str | None:
-    return cell_link(folder, final_dir, issue.location)
-
-
-def cell_link(folder: Path, final_dir: Path, loc: Location) -> str:
-    """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` that survives moving both folders
-    (`final_dir`: the folder of the workbook holding the link)."""
-    return _anchored(_file_target(folder, final_dir, loc.file), loc)
+def links_to_inputs(folder: Path, linking_folder: Path) -> str:
+    """The inputs' folder as seen from `linking_folder` (where the workbook holding the links
+    lies), relative so that both folders can move together."""
+    return Path(os.path.relpath(folder.resolve(), linking_folder.resolve())).as_posix()
 
 
 def input_link(inputs: str, loc: Location) -> str:
-    """cell_link from `inputs`, the inputs' folder relative to the linking workbook's folder
-    (worked out where the folders are known: a cluster task writes somewhere else)."""
+    """A relative link `../workbooks/x.xlsx#'Sheet1'!H17` to an input's cell; `inputs` is
+    links_to_inputs' (worked out where the folders are known: a cluster task writes elsewhere)."""
     return _anchored(Path(os.path.normpath(os.path.join(inputs, loc.file))).as_posix(), loc)
 
 
@@ -125,12 +120,6 @@ def _anchored(target: str, loc: Location) -> str:
     cell = loc.cell or (f"A{loc.row}" if loc.row else "A1")
     sheet = loc.sheet.replace("'", "''")
     return f"{target}#'{sheet}'!{cell}"
-
-
-@lru_cache(maxsize=4096)
-def _file_target(folder: Path, final_dir: Path, file: str) -> str:
-    """The relative path to an input (resolving the folder once per file, not per link)."""
-    return Path(os.path.relpath(folder.resolve() / file, final_dir)).as_posix()
 
 
 def _header(sheet: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...]) -> list[Cell]:

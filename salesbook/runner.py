@@ -20,6 +20,7 @@ what the parent maps) and a time limit. A task that raises, passes a limit or di
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -261,7 +262,7 @@ def _in_children(
     pending = list(range(len(tasks)))
     running: dict[
         Connection, tuple[int, Any, float]
-    ] = {}  # connection -> (index, process, started)
+    ] = {}  # connection -> (index, process, deadline)
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
@@ -275,8 +276,8 @@ def _in_children(
                 )
                 process.start()
                 send.close()
-                # an unbounded task is never out of time
-                running[receive] = (index, process, time.monotonic() if bounded else float("inf"))
+                deadline = time.monotonic() + seconds if seconds and bounded else math.inf
+                running[receive] = (index, process, deadline)
             ready = multiprocessing.connection.wait(
                 list(running), timeout=POLL_S if seconds else None
             )
@@ -300,8 +301,8 @@ def _in_children(
                     yield Failed(index, Failure("error", message[1], message[2]))
             if seconds:
                 now = time.monotonic()
-                for connection, (index, process, started) in list(running.items()):
-                    if now - started > seconds:
+                for connection, (index, process, deadline) in list(running.items()):
+                    if now > deadline:
                         process.kill()
                         process.join()
                         connection.close()

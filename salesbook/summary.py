@@ -3,7 +3,6 @@ awards, health, each a sheet with its chart (openpyxl)."""
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -164,11 +163,6 @@ ENGLISH: dict[str, str] = {
 def summary_name(period: str, lang: str = "zh") -> str:
     """The summary workbook's file name: 汇总-2026Q3.xlsx, or summary-2026Q3.xlsx in English."""
     return f"summary-{period}.xlsx" if lang == "en" else f"汇总-{period}.xlsx"
-
-
-def links_to_inputs(folder: Path, summary_folder: Path) -> str:
-    """The inputs' folder as the summary's links reach it, relative so both folders can move."""
-    return Path(os.path.relpath(folder.resolve(), summary_folder.resolve())).as_posix()
 
 
 def write_summary(
