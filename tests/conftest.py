@@ -88,6 +88,28 @@ FOLLOW_UP_KEYS = [
 ]
 
 
+def follow_up_row(
+    customer: str,
+    owner: str,
+    day: str,
+    due: str | None = None,
+    channel: str = "电话",
+    summary: str | None = None,
+) -> list[object]:
+    """A complete follow-up row in FOLLOW_UP_KEYS order (every column of the seed template
+    filled); the next action is due on `day` unless `due` says otherwise."""
+    return [
+        customer,
+        owner,
+        day,
+        channel,
+        summary or f"{customer} {day} 沟通",
+        "有意向",
+        "继续跟进",
+        due or day,
+    ]
+
+
 BREAKDOWN_KEYS = ["overall", "dimension", "target", "owner", "deadline", "standard"]
 
 
@@ -172,6 +194,16 @@ def validate_json(folder: Path, *args: str) -> tuple[int, dict]:
     result = CliRunner().invoke(cli, ["validate", str(folder), "--json", "--today", TODAY, *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, json.loads(result.stdout)
+
+
+def run_document(folder: Path, output: Path, *args: str) -> dict:
+    """`salesbook run FOLDER -o OUTPUT --today TODAY --jobs 1 ARGS` (exit 0 or 1: errors found
+    are fine) and the figures.json it wrote."""
+    result = CliRunner().invoke(
+        cli, ["run", str(folder), "-o", str(output), "--today", TODAY, "--jobs", "1", *args]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return json.loads((output / "figures.json").read_text(encoding="utf-8"))
 
 
 def found(report: dict) -> set[tuple[str, str]]:

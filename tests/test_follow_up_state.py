@@ -12,7 +12,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, validate_json, write_book, write_targets
+from conftest import (
+    FOLLOW_UP_KEYS,
+    TODAY,
+    follow_up_row,
+    headers,
+    validate_json,
+    write_book,
+    write_targets,
+)
 
 import salesbook
 from salesbook.cli import cli
@@ -37,18 +45,8 @@ def log_row(
     channel: str = "电话",
     summary: str | None = None,
 ) -> list[object]:
-    """A complete follow-up row (every column of the seed template filled)."""
-    return [
-        customer,
-        owner,
-        day,
-        channel,
-        summary or f"{customer} {day} 沟通",
-        "有意向",
-        "继续跟进",
-        due or day,
-        stage,
-    ]
+    """A complete follow-up row (every column of the seed template filled) and its stage."""
+    return [*follow_up_row(customer, owner, day, due, channel, summary), stage]
 
 
 def make_folder(

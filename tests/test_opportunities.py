@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, write_book, write_targets
+from conftest import FOLLOW_UP_KEYS, TODAY, follow_up_row, headers, write_book, write_targets
 from crm_exports import Fmt, wukong_follow_ups, wukong_opportunities
 
 import salesbook
@@ -30,24 +30,8 @@ ROSTER: list[list[object]] = [
 OPPORTUNITY_KEYS = ["name", "customer", "owner", "stage", "amount", "close_date", "last_follow_up"]
 
 
-def log_row(
-    customer: str, owner: str, day: str, stage: str | None = None, due: str | None = None
-) -> list[object]:
-    """A complete follow-up row (every column of the seed template filled)."""
-    return [
-        customer,
-        owner,
-        day,
-        "电话",
-        f"{customer} {day} 沟通",
-        "有意向",
-        "继续跟进",
-        due or day,
-    ]
-
-
 def log(customer: str, owner: str, day: str, stage: str | None = None, due: str | None = None):
-    return [*log_row(customer, owner, day, due=due), stage]
+    return [*follow_up_row(customer, owner, day, due), stage]
 
 
 def opportunity(

@@ -5,18 +5,22 @@ settings, and the list reaches figures.json, 汇总 (with links), the review and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from conftest import FOLLOW_UP_KEYS, TODAY, headers, validate_json, write_book
+from conftest import (
+    FOLLOW_UP_KEYS,
+    follow_up_row,
+    headers,
+    run_document,
+    validate_json,
+    write_book,
+)
 
 import salesbook
-from salesbook.cli import cli
 from salesbook.values import parse_period
 
 LOG_KEYS = [*FOLLOW_UP_KEYS, "stage", "deal_value"]
@@ -39,18 +43,7 @@ def log_row(
     value: str | None = None,
     due: str = LATER,
 ) -> list[object]:
-    return [
-        customer,
-        owner,
-        day,
-        "电话",
-        f"{customer} {day} 沟通",
-        "有意向",
-        "继续跟进",
-        due,
-        stage,
-        value,
-    ]
+    return [*follow_up_row(customer, owner, day, due), stage, value]
 
 
 # Each customer and what it must give, at 2023-10-31 (stale after 3 working days, deal idle
@@ -237,26 +230,7 @@ def test_a_risk_setting_that_cannot_be_used_is_a_settings_issue_at_its_line(
 
 
 def run_cli(folder: Path, output: Path, *args: str) -> dict:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "run",
-            str(folder),
-            "-o",
-            str(output),
-            "--today",
-            TODAY,
-            "--jobs",
-            "1",
-            "--period",
-            "2023-10",
-            "--as-of",
-            AS_OF,
-            *args,
-        ],
-    )
-    assert result.exit_code in (0, 1), result.output
-    return json.loads((output / "figures.json").read_text(encoding="utf-8"))["figures"]
+    return run_document(folder, output, "--period", "2023-10", "--as-of", AS_OF, *args)["figures"]
 
 
 def test_the_summary_lists_every_risk_with_a_link_to_its_row(tmp_path: Path) -> None:

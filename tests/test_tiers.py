@@ -9,15 +9,20 @@ copied from salesbook's output.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from click.testing import CliRunner
-from conftest import TODAY, headers, validate_json, write_book, write_targets
+from conftest import (
+    FOLLOW_UP_KEYS,
+    follow_up_row,
+    headers,
+    run_document,
+    validate_json,
+    write_book,
+    write_targets,
+)
 
-from salesbook.cli import cli
 from salesbook.compute.tiers import score_of
 from salesbook.config import load_config
 from salesbook.contexts.review import review_context
@@ -28,18 +33,7 @@ ROSTER = [
     ["李明", "S002", "销售代表", "华东", "华东一组", "李经理", "2021-05-01", "", "在职"],
     ["王芳", "S003", "销售代表", "华东", "华东一组", "李经理", "2022-07-01", "", "在职"],
 ]
-LOG_KEYS = [
-    "customer",
-    "owner",
-    "date",
-    "channel",
-    "summary",
-    "feedback",
-    "next_action",
-    "due",
-    "stage",
-    "deal_value",
-]
+LOG_KEYS = [*FOLLOW_UP_KEYS, "stage", "deal_value"]
 WAN = Decimal(10000)
 
 # (customer as typed, owner, date, 商机金额 in 万元 or None, stage or None)
@@ -98,18 +92,9 @@ PLAN = [["王芳", "2023Q4", "己公司", 2]]
 
 def log_row(row: tuple[str, str, str, int | None, str | None]) -> list[object]:
     customer, owner, day, amount, stage = row
-    return [
-        customer,
-        owner,
-        day,
-        "电话",
-        f"{customer.strip()} {day} 沟通",
-        "有意向",
-        "继续跟进",
-        day,
-        stage,
-        f"{amount}万元" if amount is not None else None,
-    ]
+    summary = f"{customer.strip()} {day} 沟通"
+    amount_text = f"{amount}万元" if amount is not None else None
+    return [*follow_up_row(customer, owner, day, summary=summary), stage, amount_text]
 
 
 def make_folder(tmp_path: Path, settings: str = "") -> Path:
@@ -188,28 +173,9 @@ def expected_tiers(
 
 
 def run(folder: Path, output: Path, period: str, as_of: str, history: Path) -> dict:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "run",
-            str(folder),
-            "-o",
-            str(output),
-            "--today",
-            TODAY,
-            "--no-pdf",
-            "--jobs",
-            "1",
-            "--period",
-            period,
-            "--as-of",
-            as_of,
-            "--history",
-            str(history),
-        ],
+    return run_document(
+        folder, output, "--no-pdf", "--period", period, "--as-of", as_of, "--history", str(history)
     )
-    assert result.exit_code in (0, 1), result.output
-    return json.loads((output / "figures.json").read_text(encoding="utf-8"))
 
 
 # --- tests -------------------------------------------------------------------------------------------
